@@ -151,7 +151,8 @@ export interface Storage {
 
   createOrganisation(name: string): Organisation;
   getOrganisation(id: number): Organisation | undefined;
-  organisationsExist(ids: number[]): number[];
+  /** Returns those of `ids` that name no organisation. */
+  findMissingOrganisations(ids: number[]): number[];
 
   createApplicationToken(organisationId: number, tokenHash: string, description: string): ApplicationToken;
   findApplicationToken(tokenHash: string): ApplicationToken | undefined;
@@ -180,6 +181,8 @@ export interface Storage {
   deleteDataStream(organisationId: number, id: number): boolean;
 
   getCursor(streamId: number, kind: RecordKind): number;
+  /** Counts the records after the stream's cursors, over all its kinds. */
+  countWaiting(stream: DataStream): number;
   /** Moves the cursor and adds `delivered` to the stream's count in one transaction. */
   advanceCursor(streamId: number, kind: RecordKind, toSeq: number, delivered: number, at: string): void;
 

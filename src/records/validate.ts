@@ -1,0 +1,144 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import formatsPlugin from 'ajv-formats';
+
+import { TIMESTAMP_EXAMPLE, eventRecordSchema, usageRecordSchema } from './schemas.js';
+import type { RecordKind } from './types.js';
+
+/** One problem in one record of a batch. `field` is a dotted path such as `sim.iccid`, or '' for the record itself. */
+export interface RecordError {
+  index: number;
+  field: string;
+  message: string;
+}
+
+// ajv-formats is CommonJS, and its function is also exported as `default`.
+const addFormats = formatsPlugin.default;
+
+const ajv = new Ajv({ allErrors: true, verbose: true, allowUnionTypes: true, strict: true });
+addFormats(ajv, ['date-time']);
+
+const validators: Record<RecordKind, ValidateFunction> = {
+  event: ajv.compile(eventRecordSchema),
+  usage: ajv.compile(usageRecordSchema),
+};
+
+/**
+ * Validates a batch of records of one kind and returns the problems found,
+ * at most `maxErrors` of them, in record order. An empty list means the whole
+ * batch is valid.
+ */
+export function validateRecords(kind: RecordKind, records: unknown[], maxErrors = 100): RecordError[] {
+  const validate = validators[kind];
+  const errors: RecordError[] = [];
+
+  for (let index = 0; index < records.length && errors.length < maxErrors; index++) {
+    const record = records[index];
+
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+      errors.push({ index, field: '', message: 'must be a JSON object' });
+      continue;
+    }
+
+    if (!validate(record)) {
+      addSchemaErrors(errors, index, validate.errors ?? [], maxErrors);
+      continue;
+    }
+
+    if (kind === 'usage') {
+      const intervalError = checkUsageInterval(record as { start_timestamp: string; end_timestamp: string });
+      if (intervalError !== undefined) errors.push({ index, ...intervalError });
+    }
+  }
+
+  return errors;
+}
+
+function addSchemaErrors(errors: RecordError[], index: number, ajvErrors: ErrorObject[], maxErrors: number): void {
+  for (const ajvError of ajvErrors) {
+    if (errors.length >= maxErrors) return;
+
+    const error = { index, field: fieldOf(ajvError), message: messageOf(ajvError) };
+
+    // A timestamp such as "yesterday" fails both the format and the pattern; report it once.
+    const previous = errors[errors.length - 1];
+    const isRepeat =
+      previous !== undefined &&
+      previous.index === index &&
+      previous.field === error.field &&
+      previous.message === error.message;
+    if (!isRepeat) errors.push(error);
+  }
+}
+
+/** Converts Ajv's JSON Pointer (`/sim/iccid`) to a dotted path, naming the missing property for `required`. */
+function fieldOf(error: ErrorObject): string {
+  const segments = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'));
+
+  if (error.keyword === 'required') segments.push(String(error.params.missingProperty));
+
+  return segments.join('.');
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  integer: 'an integer',
+  number: 'a number',
+  string: 'a string',
+  boolean: 'true or false',
+  object: 'an object',
+  array: 'an array',
+  null: 'null',
+};
+
+function messageOf(error: ErrorObject): string {
+  const schema = (error.parentSchema ?? {}) as Record<string, unknown>;
+
+  switch (error.keyword) {
+    case 'required':
+      return 'is required';
+
+    case 'type': {
+      const types: string[] = Array.isArray(schema.type) ? schema.type : [String(error.params.type)];
+      return `must be ${types.map((type) => TYPE_NAMES[type] ?? type).join(' or ')}`;
+    }
+
+    case 'minimum':
+    case 'maximum':
+      return rangeMessage(schema);
+
+    case 'enum':
+      return `must be one of ${(error.params.allowedValues as unknown[]).map((value) => JSON.stringify(value)).join(', ')}`;
+
+    case 'maxLength':
+      return `must be at most ${error.params.limit} characters long`;
+
+    case 'format':
+    case 'pattern':
+      if (schema.format === 'date-time') {
+        return `must be an ISO 8601 timestamp in UTC, such as ${TIMESTAMP_EXAMPLE}`;
+      }
+      return error.keyword === 'pattern' ? `must match the pattern ${error.params.pattern}` : `must be in ${error.params.format} format`;
+
+    default:
+      return error.message ?? `is invalid (${error.keyword})`;
+  }
+}
+
+function rangeMessage(schema: Record<string, unknown>): string {
+  const kind = schema.type === 'integer' || (Array.isArray(schema.type) && schema.type.includes('integer')) ? 'an integer' : 'a number';
+  const { minimum, maximum } = schema;
+
+  if (minimum !== undefined && maximum !== undefined) return `must be ${kind} from ${minimum} to ${maximum}`;
+  if (minimum !== undefined) return `must be ${kind} of at least ${minimum}`;
+  return `must be ${kind} of at most ${maximum}`;
+}
+
+function checkUsageInterval(record: { start_timestamp: string; end_timestamp: string }): Omit<RecordError, 'index'> | undefined {
+  // Date.parse keeps milliseconds only; a difference below that is not worth a rejection.
+  if (Date.parse(record.end_timestamp) < Date.parse(record.start_timestamp)) {
+    return { field: 'end_timestamp', message: `must not be earlier than start_timestamp (${record.start_timestamp})` };
+  }
+  return undefined;
+}
