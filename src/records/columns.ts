@@ -5,10 +5,10 @@ import type { EventRecord, RecordKind, UsageRecord } from './types.js';
  * as customers' existing parsers expect them. Nested objects become
  * `<object>_<field>` columns, with these exceptions:
  *
- * - `msisdn_msisdn` is `sim.msisdn`;
- * - `event_source_name` is `event_source.description`;
- * - `imsi_id` and `imsi_imsi` of a usage record are its top-level `imsi_id` and `imsi`;
- * - `operator_mncs` is `operator.mnc`;
+ * - `msisdn_msisdn` is `sim.msisdn`.
+ * - `event_source_name` is `event_source.description`.
+ * - `imsi_id` and `imsi_imsi` of a usage record are its top-level `imsi_id` and `imsi`.
+ * - `operator_mncs` is `operator.mnc`.
  * - `country_*` columns are `operator.country`, and `ratezone_*` columns are `tariff.ratezone`.
  */
 

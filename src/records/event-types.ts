@@ -2,8 +2,8 @@ import type { IdDescription } from './types.js';
 
 /**
  * Catalogues of the ids that records carry, numbered as the connectivity
- * platform numbers them. Gaps in the event type ids are platform types that
- * are not delivered to organisations.
+ * platform numbers them. The event type ids have gaps, and records may carry
+ * ids that are not listed here.
  */
 
 export const EVENT_TYPES: readonly IdDescription[] = [

@@ -3,10 +3,9 @@
  * datastreamer delivers. They are plain objects so that the ingest validator
  * and the OpenAPI description share one definition.
  *
- * Nullable fields use type unions such as `['object', 'null']`, so an Ajv
- * instance that compiles these schemas needs `allowUnionTypes: true`.
- * Every object allows additional properties because the platform may add
- * fields and consumers must tolerate them.
+ * Nullable fields use `type: [<type>, 'null']`, which @fastify/swagger 9
+ * turns into `nullable: true` for OpenAPI 3.0. Every object allows additional
+ * properties because the platform may add fields and consumers must tolerate them.
  */
 
 export type JsonSchema = Record<string, unknown>;
@@ -25,9 +24,9 @@ const catalogueId: JsonSchema = { type: 'integer', minimum: 0, maximum: Number.M
 /**
  * A timestamp must be a valid RFC 3339 date-time (checked by the `date-time`
  * format) and must be in UTC with a `T` separator and a `Z` suffix (checked by
- * the pattern). Records are delivered byte for byte as ingested, so accepting
- * offsets would hand consumers a mix of time zones. Fractional seconds of up
- * to 9 digits are allowed.
+ * the pattern). Records are delivered with their values unchanged, so
+ * accepting offsets would hand consumers a mix of time zones. Fractional
+ * seconds of up to 9 digits are allowed.
  */
 const utcTimestamp: JsonSchema = {
   type: 'string',
@@ -83,7 +82,7 @@ const sim = object(
   true,
 );
 
-/** Volumes are in MB and never negative. */
+/** Volume in MB. */
 const volume: JsonSchema = { type: 'number', minimum: 0 };
 
 export const eventRecordSchema: JsonSchema = {
@@ -143,7 +142,7 @@ export const usageRecordSchema: JsonSchema = {
       true,
     ),
     volume: object({ total: volume, rx: volume, tx: volume }),
-    // Cost may be negative, for a credit or a correction.
+    // Cost has no lower bound so that credits and corrections can be delivered.
     cost: { type: 'number' },
     currency: object(
       { id: recordId, code: text(MAX_CODE_LENGTH), symbol: text(MAX_CODE_LENGTH) },

@@ -14,7 +14,7 @@ export interface RecordError {
 // ajv-formats is CommonJS, and its function is also exported as `default`.
 const addFormats = formatsPlugin.default;
 
-const ajv = new Ajv({ allErrors: true, verbose: true, allowUnionTypes: true, strict: true });
+const ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
 addFormats(ajv, ['date-time']);
 
 const validators: Record<RecordKind, ValidateFunction> = {
@@ -45,7 +45,7 @@ export function validateRecords(kind: RecordKind, records: unknown[], maxErrors 
     }
 
     if (kind === 'usage') {
-      const intervalError = checkUsageInterval(record as { start_timestamp: string; end_timestamp: string });
+      const intervalError = checkUsageInterval(record as UsageInterval);
       if (intervalError !== undefined) errors.push({ index, ...intervalError });
     }
   }
@@ -53,13 +53,18 @@ export function validateRecords(kind: RecordKind, records: unknown[], maxErrors 
   return errors;
 }
 
-function addSchemaErrors(errors: RecordError[], index: number, ajvErrors: ErrorObject[], maxErrors: number): void {
+function addSchemaErrors(
+  errors: RecordError[],
+  index: number,
+  ajvErrors: ErrorObject[],
+  maxErrors: number,
+): void {
   for (const ajvError of ajvErrors) {
     if (errors.length >= maxErrors) return;
 
     const error = { index, field: fieldOf(ajvError), message: messageOf(ajvError) };
 
-    // A timestamp such as "yesterday" fails both the format and the pattern; report it once.
+    // A timestamp such as "yesterday" fails both the format and the pattern, and is reported once.
     const previous = errors[errors.length - 1];
     const isRepeat =
       previous !== undefined &&
@@ -108,8 +113,10 @@ function messageOf(error: ErrorObject): string {
     case 'maximum':
       return rangeMessage(schema);
 
-    case 'enum':
-      return `must be one of ${(error.params.allowedValues as unknown[]).map((value) => JSON.stringify(value)).join(', ')}`;
+    case 'enum': {
+      const allowed = error.params.allowedValues as unknown[];
+      return `must be one of ${allowed.map((value) => JSON.stringify(value)).join(', ')}`;
+    }
 
     case 'maxLength':
       return `must be at most ${error.params.limit} characters long`;
@@ -119,7 +126,8 @@ function messageOf(error: ErrorObject): string {
       if (schema.format === 'date-time') {
         return `must be an ISO 8601 timestamp in UTC, such as ${TIMESTAMP_EXAMPLE}`;
       }
-      return error.keyword === 'pattern' ? `must match the pattern ${error.params.pattern}` : `must be in ${error.params.format} format`;
+      if (error.keyword === 'pattern') return `must match the pattern ${error.params.pattern}`;
+      return `must be in ${error.params.format} format`;
 
     default:
       return error.message ?? `is invalid (${error.keyword})`;
@@ -127,7 +135,8 @@ function messageOf(error: ErrorObject): string {
 }
 
 function rangeMessage(schema: Record<string, unknown>): string {
-  const kind = schema.type === 'integer' || (Array.isArray(schema.type) && schema.type.includes('integer')) ? 'an integer' : 'a number';
+  const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+  const kind = types.includes('integer') ? 'an integer' : 'a number';
   const { minimum, maximum } = schema;
 
   if (minimum !== undefined && maximum !== undefined) return `must be ${kind} from ${minimum} to ${maximum}`;
@@ -135,10 +144,15 @@ function rangeMessage(schema: Record<string, unknown>): string {
   return `must be ${kind} of at most ${maximum}`;
 }
 
-function checkUsageInterval(record: { start_timestamp: string; end_timestamp: string }): Omit<RecordError, 'index'> | undefined {
-  // Date.parse keeps milliseconds only; a difference below that is not worth a rejection.
+type UsageInterval = { start_timestamp: string; end_timestamp: string };
+
+function checkUsageInterval(record: UsageInterval): Omit<RecordError, 'index'> | undefined {
+  // Date.parse keeps milliseconds only, so an end earlier by less than 1 ms passes.
   if (Date.parse(record.end_timestamp) < Date.parse(record.start_timestamp)) {
-    return { field: 'end_timestamp', message: `must not be earlier than start_timestamp (${record.start_timestamp})` };
+    return {
+      field: 'end_timestamp',
+      message: `must not be earlier than start_timestamp (${record.start_timestamp})`,
+    };
   }
   return undefined;
 }

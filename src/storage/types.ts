@@ -179,6 +179,11 @@ export interface Storage {
   listActiveDataStreams(): DataStream[];
   updateDataStream(stream: DataStream): void;
   deleteDataStream(organisationId: number, id: number): boolean;
+  /**
+   * Records the outcome of delivery attempts. Applies only while the stream
+   * is Running or in Error, so it never overrides a pause made meanwhile.
+   */
+  setDeliveryState(streamId: number, state: { status: StreamStatusId; last_error: StreamError | null; failing_since: string | null }): void;
 
   getCursor(streamId: number, kind: RecordKind): number;
   /** Counts the records after the stream's cursors, over all its kinds. */

@@ -14,6 +14,8 @@ import type {
   Organisation,
   PlannedS3File,
   Storage,
+  StreamError,
+  StreamStatusId,
 } from '../types.js';
 import { MIGRATIONS } from './migrations.js';
 import { kindsOfStream } from '../stream-kinds.js';
@@ -223,6 +225,10 @@ export class SqliteStorage implements Storage {
     return this.statements.deleteDataStream.run(id, organisationId).changes > 0;
   }
 
+  setDeliveryState(streamId: number, state: { status: StreamStatusId; last_error: StreamError | null; failing_since: string | null }): void {
+    this.statements.setDeliveryState.run(state.status, state.last_error ? JSON.stringify(state.last_error) : null, state.failing_since, streamId);
+  }
+
   getCursor(streamId: number, kind: RecordKind): number {
     const row = this.statements.selectCursor.get(streamId, KIND_CODE[kind]) as { position: number } | undefined;
     return row?.position ?? 0;
@@ -330,6 +336,7 @@ function prepareStatements(db: Database.Database) {
       `UPDATE data_streams SET name = ?, data_stream_type = ?, status = ?, destination = ?, filters = ?, last_error = ?, failing_since = ?
        WHERE id = ?`,
     ),
+    setDeliveryState: db.prepare('UPDATE data_streams SET status = ?, last_error = ?, failing_since = ? WHERE id = ? AND status IN (1, 3)'),
     deleteDataStream: db.prepare('DELETE FROM data_streams WHERE id = ? AND organisation_id = ?'),
 
     selectCursor: db.prepare('SELECT position FROM stream_cursors WHERE stream_id = ? AND kind = ?'),

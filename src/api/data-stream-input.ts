@@ -1,0 +1,140 @@
+import { EVENT_TYPES, isKnownEventType } from '../records/event-types.js';
+import {
+  StreamStatus,
+  StreamType,
+  type Destination,
+  type KinesisDestination,
+  type NewDataStream,
+  type S3Destination,
+  type StreamFilter,
+  type StreamTypeId,
+} from '../storage/index.js';
+import { apiError, type FieldError } from './errors.js';
+import { S3_DEFAULTS } from './data-stream-schemas.js';
+
+/** Body of `POST /api/v2/data_stream` after it passed dataStreamInputSchema. */
+export interface DataStreamInput {
+  name?: string;
+  data_stream_type: { id: StreamTypeId };
+  destination: S3DestinationInput | KinesisDestinationInput;
+  filters?: StreamFilter[];
+  stream_historic_data?: boolean;
+}
+
+interface S3DestinationInput {
+  connection_type: 'S3';
+  format?: 'csv' | 'jsonl';
+  credentials: {
+    region: string;
+    bucket_name: string;
+    role_arn: string;
+    prefix?: string;
+    flush_size?: number;
+    rotate_interval?: number;
+    format?: 'csv' | 'jsonl';
+    compression?: 'none' | 'gzip';
+    server_side_encryption?: 'AES256' | 'aws:kms' | null;
+    kms_key_id?: string | null;
+  };
+}
+
+interface KinesisDestinationInput {
+  connection_type: 'AwsKinesis';
+  format?: 'json';
+  credentials: { region: string; stream_name: string; role_arn: string };
+}
+
+/**
+ * Checks the rules that span several fields of a schema-valid input and
+ * builds the stream to store. New streams start Running. Throws a 422
+ * `validation_failed` error that lists every problem found.
+ */
+export function toNewDataStream(organisationId: number, input: DataStreamInput): NewDataStream {
+  const errors: FieldError[] = [];
+
+  const destination = toDestination(input.destination, errors);
+  const filters = checkFilters(input, errors);
+
+  if (errors.length > 0) throw apiError('validation_failed', { part: 'body', count: errors.length }, errors);
+
+  return {
+    organisation_id: organisationId,
+    name: input.name ?? `${input.destination.connection_type} stream`,
+    data_stream_type: input.data_stream_type.id,
+    status: StreamStatus.Running,
+    destination,
+    filters,
+    stream_historic_data: input.stream_historic_data ?? false,
+  };
+}
+
+function toDestination(input: DataStreamInput['destination'], errors: FieldError[]): Destination {
+  return input.connection_type === 'S3' ? toS3Destination(input, errors) : toKinesisDestination(input);
+}
+
+function toS3Destination(input: S3DestinationInput, errors: FieldError[]): S3Destination {
+  const credentials = input.credentials;
+
+  if (input.format !== undefined && credentials.format !== undefined && input.format !== credentials.format) {
+    errors.push({
+      field: 'destination.credentials.format',
+      message: `"${credentials.format}" contradicts destination.format "${input.format}"; give the format in one place only`,
+    });
+  }
+
+  const encryption = credentials.server_side_encryption ?? null;
+  const kmsKeyId = credentials.kms_key_id ?? null;
+  if (encryption === 'aws:kms' && kmsKeyId === null) {
+    errors.push({ field: 'destination.credentials.kms_key_id', message: 'is required when server_side_encryption is "aws:kms"' });
+  }
+  if (encryption !== 'aws:kms' && kmsKeyId !== null) {
+    errors.push({
+      field: 'destination.credentials.kms_key_id',
+      message: 'applies only with server_side_encryption "aws:kms"; set server_side_encryption to "aws:kms" or remove kms_key_id',
+    });
+  }
+
+  return {
+    connection_type: 'S3',
+    region: credentials.region,
+    bucket_name: credentials.bucket_name,
+    role_arn: credentials.role_arn,
+    prefix: credentials.prefix ?? S3_DEFAULTS.prefix,
+    flush_size: credentials.flush_size ?? S3_DEFAULTS.flush_size,
+    rotate_interval: credentials.rotate_interval ?? S3_DEFAULTS.rotate_interval,
+    format: credentials.format ?? input.format ?? S3_DEFAULTS.format,
+    compression: credentials.compression ?? S3_DEFAULTS.compression,
+    server_side_encryption: encryption,
+    kms_key_id: kmsKeyId,
+  };
+}
+
+function toKinesisDestination(input: KinesisDestinationInput): KinesisDestination {
+  const { region, stream_name, role_arn } = input.credentials;
+  return { connection_type: 'AwsKinesis', region, stream_name, role_arn };
+}
+
+function checkFilters(input: DataStreamInput, errors: FieldError[]): StreamFilter[] {
+  const filters = input.filters ?? [];
+  if (filters.length === 0) return [];
+
+  // NOTE: a Usage & Events stream (type 3) could filter its events only; that is not supported yet.
+  if (input.data_stream_type.id !== StreamType.Event) {
+    errors.push({
+      field: 'filters',
+      message: `apply only to event streams (data_stream_type 2), not to type ${input.data_stream_type.id}; remove the filters or change the type`,
+    });
+    return [];
+  }
+
+  filters.forEach((filter, index) => {
+    const unknown = filter.value.filter((id) => !isKnownEventType(id));
+    if (unknown.length === 0) return;
+
+    errors.push({
+      field: `filters.${index}.value`,
+      message: `contains unknown event type id(s) ${unknown.join(', ')}; known ids are ${EVENT_TYPES.map((type) => type.id).join(', ')}`,
+    });
+  });
+  return filters.map((filter) => ({ field: filter.field, value: [...filter.value] }));
+}

@@ -1,0 +1,215 @@
+/**
+ * JSON schemas of the v2 data stream resource: the input of
+ * `POST /api/v2/data_stream` and the view that every call returns. Input
+ * schemas reject unknown properties, so a misspelt field is reported
+ * instead of ignored. Defaults are documented here and applied by
+ * data-stream-input.ts, because the body validator does not write them.
+ */
+
+export const S3_DEFAULTS = {
+  prefix: '',
+  flush_size: 10_000,
+  rotate_interval: 10_000,
+  format: 'csv',
+  compression: 'none',
+} as const;
+
+export const MAX_NAME_LENGTH = 255;
+
+const roleArn = {
+  type: 'string',
+  format: 'iam-role-arn',
+  maxLength: 2048,
+  description: 'Role in your account that datastreamer assumes, with the external id org-<organisation id>.',
+};
+
+const region = { type: 'string', format: 'aws-region', maxLength: 32, description: 'AWS region code, such as eu-west-1.' };
+
+const s3Format = { type: 'string', enum: ['csv', 'jsonl'], description: `File format, "${S3_DEFAULTS.format}" by default.` };
+
+const s3Credentials = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['region', 'bucket_name', 'role_arn'],
+  properties: {
+    region,
+    bucket_name: { type: 'string', format: 's3-bucket-name', description: 'Bucket that receives the files.' },
+    role_arn: roleArn,
+    prefix: {
+      type: 'string',
+      format: 's3-key-prefix',
+      maxLength: 512,
+      default: S3_DEFAULTS.prefix,
+      description: 'Start of every object key, such as "datastreamer/". It must not start with "/".',
+    },
+    flush_size: {
+      type: 'integer',
+      minimum: 10,
+      maximum: 100_000,
+      default: S3_DEFAULTS.flush_size,
+      description: 'Maximum records per file.',
+    },
+    rotate_interval: {
+      type: 'integer',
+      minimum: 10_000,
+      maximum: 900_000,
+      default: S3_DEFAULTS.rotate_interval,
+      description: 'Maximum time between the first record of a file and its upload, in milliseconds.',
+    },
+    format: s3Format,
+    compression: { type: 'string', enum: ['none', 'gzip'], default: S3_DEFAULTS.compression },
+    server_side_encryption: {
+      type: ['string', 'null'],
+      enum: ['AES256', 'aws:kms', null],
+      default: null,
+      description: 'Server-side encryption of the files. With null, the bucket default applies.',
+    },
+    kms_key_id: {
+      type: ['string', 'null'],
+      minLength: 1,
+      maxLength: 2048,
+      default: null,
+      description: 'KMS key id, alias or ARN. Required with server_side_encryption "aws:kms".',
+    },
+  },
+};
+
+const kinesisCredentials = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['region', 'stream_name', 'role_arn'],
+  properties: {
+    region,
+    stream_name: { type: 'string', format: 'kinesis-stream-name', description: 'Kinesis data stream that receives the records.' },
+    role_arn: roleArn,
+  },
+};
+
+// TODO: add a RestAPI branch once HTTPS delivery exists. Until then the
+// discriminator rejects connection_type "RestAPI" as not supported.
+const destinationInput = {
+  type: 'object',
+  required: ['connection_type', 'credentials'],
+  discriminator: { propertyName: 'connection_type' },
+  oneOf: [
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['connection_type', 'credentials'],
+      properties: {
+        connection_type: { const: 'S3' },
+        format: s3Format,
+        credentials: s3Credentials,
+      },
+    },
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['connection_type', 'credentials'],
+      properties: {
+        connection_type: { const: 'AwsKinesis' },
+        format: { type: 'string', enum: ['json'], description: 'Kinesis records are always JSON.' },
+        credentials: kinesisCredentials,
+      },
+    },
+  ],
+};
+
+const filtersInput = {
+  type: 'array',
+  maxItems: 1,
+  description: 'Event streams only: deliver just the listed event types.',
+  items: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['field', 'value'],
+    properties: {
+      field: { type: 'string', enum: ['event_type_id'] },
+      value: { type: 'array', minItems: 1, maxItems: 1000, uniqueItems: true, items: { type: 'integer' } },
+    },
+  },
+};
+
+export const dataStreamInputSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['data_stream_type', 'destination'],
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: MAX_NAME_LENGTH, description: 'Default: "<connection_type> stream".' },
+    data_stream_type: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['id'],
+      properties: { id: { type: 'integer', enum: [1, 2, 3], description: '1 Usage, 2 Event, 3 Usage & Events.' } },
+    },
+    destination: destinationInput,
+    filters: filtersInput,
+    stream_historic_data: {
+      type: 'boolean',
+      default: false,
+      description: 'Start at the oldest retained record of the organisation instead of the newest.',
+    },
+  },
+};
+
+const idDescription = {
+  type: 'object',
+  required: ['id', 'description'],
+  properties: { id: { type: 'integer' }, description: { type: 'string' } },
+};
+
+const nullableTimestamp = { type: ['string', 'null'], format: 'date-time' };
+
+export const dataStreamViewSchema = {
+  type: 'object',
+  required: ['id', 'name', 'data_stream_type', 'status', 'destination', 'filters', 'stream_historic_data', 'created', 'delivery'],
+  properties: {
+    id: { type: 'integer' },
+    name: { type: 'string' },
+    data_stream_type: idDescription,
+    status: { ...idDescription, description: '1 Running, 2 Paused, 3 Error, 4 Pending.' },
+    destination: {
+      type: 'object',
+      required: ['connection_type', 'format', 'credentials'],
+      properties: {
+        connection_type: { type: 'string', enum: ['S3', 'AwsKinesis', 'RestAPI'] },
+        format: { type: 'string', enum: ['csv', 'jsonl', 'json'] },
+        credentials: {
+          type: 'object',
+          additionalProperties: true,
+          description: 'Destination settings by connection_type. Secret values are masked.',
+        },
+      },
+    },
+    filters: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['field', 'value'],
+        properties: { field: { type: 'string' }, value: { type: 'array', items: { type: 'integer' } } },
+      },
+    },
+    stream_historic_data: { type: 'boolean' },
+    created: { type: 'string', format: 'date-time' },
+    delivery: {
+      type: 'object',
+      required: ['records_delivered', 'records_waiting', 'last_delivery', 'last_error'],
+      properties: {
+        records_delivered: { type: 'integer' },
+        records_waiting: { type: 'integer' },
+        last_delivery: nullableTimestamp,
+        last_error: {
+          type: ['object', 'null'],
+          required: ['code', 'message', 'at'],
+          properties: { code: { type: 'string' }, message: { type: 'string' }, at: { type: 'string', format: 'date-time' } },
+        },
+      },
+    },
+  },
+};
+
+export const dataStreamIdParamsSchema = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'integer', minimum: 1, description: 'Data stream id.' } },
+};

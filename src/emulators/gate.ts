@@ -1,0 +1,264 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { headerValue, readSigV4Credential, type SigV4Credential } from './aws-wire.js';
+import { kinesisOperation, s3Operation, type AuthorizedOperation } from './gate-actions.js';
+import {
+  kinesisErrorResponse,
+  s3ErrorResponse,
+  upstreamErrorResponse,
+  type GateRejection,
+  type GateResponse,
+} from './gate-errors.js';
+import { CUSTOMER_ACCOUNT_ID, LOCAL_REGION, type Iam, type Principal } from './iam.js';
+
+export interface GateOptions {
+  iam: Iam;
+  service: 's3' | 'kinesis';
+  /** Base URL of the upstream emulator, for example http://127.0.0.1:4568 for s3rver. */
+  target: string;
+  /** Region that clients must sign for, and the region in Kinesis stream ARNs. Default LOCAL_REGION. */
+  region?: string;
+  /** Account in Kinesis stream ARNs. Default CUSTOMER_ACCOUNT_ID. */
+  accountId?: string;
+}
+
+export interface GateRequestLogEntry {
+  /** '' when the request carried no SigV4 credential. */
+  accessKeyId: string;
+  /** ARN of the identity or assumed-role session, '' when the credentials were rejected. */
+  principal: string;
+  action: string;
+  resource: string;
+  allowed: boolean;
+  /** True when the fault injector answered in place of the upstream service. */
+  faulted: boolean;
+}
+
+export interface FaultResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body: string;
+}
+
+/** Returns a response to send in place of the upstream's, or undefined to let the request through. */
+export type FaultInjector = (request: { action: string; resource: string; body: Buffer }) => FaultResponse | undefined;
+
+export interface Gate {
+  url: string;
+  /** Every request received, in order, including rejected ones. */
+  requests: GateRequestLogEntry[];
+  setFault(injector: FaultInjector | null): void;
+  close(): Promise<void>;
+}
+
+// Bodies are buffered for Kinesis (to read the stream name) and while a fault injector is set.
+const MAX_BUFFERED_BODY_BYTES = 64 * 1024 * 1024;
+const HOP_BY_HOP_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade']);
+// s3rver 3.x rejects every access key but its built-in one, and does not verify SigV4 signatures.
+const S3RVER_ACCESS_KEY_ID = 'S3RVER';
+
+/**
+ * Starts a reverse proxy in front of s3rver or kinesalite that authenticates each request
+ * against `iam`, authorizes it as S3 or Kinesis would, and forwards allowed requests unchanged.
+ * Rejections are answered in the service's own error format.
+ */
+export async function startGate(options: GateOptions): Promise<Gate> {
+  const { iam, service } = options;
+  const region = options.region ?? LOCAL_REGION;
+  const streamArnPrefix = `arn:aws:kinesis:${region}:${options.accountId ?? CUSTOMER_ACCOUNT_ID}:stream/`;
+  const target = new URL(options.target);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const requests: GateRequestLogEntry[] = [];
+  let faultInjector: FaultInjector | null = null;
+
+  const renderRejection = service === 's3' ? s3ErrorResponse : kinesisErrorResponse;
+
+  const handle = async (request: http.IncomingMessage, response: http.ServerResponse): Promise<void> => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const credential = readSigV4Credential(request.headers, url.searchParams);
+    const injector = faultInjector;
+    const body = service === 'kinesis' || injector !== null ? await readBody(request) : undefined;
+
+    const operation =
+      service === 's3'
+        ? s3Operation(request.method ?? 'GET', url)
+        : kinesisOperation(headerValue(request.headers, 'x-amz-target'), body ?? Buffer.alloc(0), streamArnPrefix);
+    const { principal, rejection } = checkRequest(iam, region, credential, operation);
+    const fault = rejection === undefined ? injector?.({ ...operation, body: body ?? Buffer.alloc(0) }) : undefined;
+    requests.push({
+      accessKeyId: credential?.accessKeyId ?? '',
+      principal: principal?.arn ?? '',
+      action: operation.action,
+      resource: operation.resource,
+      allowed: rejection === undefined,
+      faulted: fault !== undefined,
+    });
+
+    if (rejection !== undefined) {
+      sendResponse(response, renderRejection(rejection));
+      return;
+    }
+    if (fault !== undefined) {
+      sendResponse(response, { status: fault.status, headers: fault.headers ?? {}, body: fault.body });
+      return;
+    }
+    forward(request, response, body);
+  };
+
+  const forward = (request: http.IncomingMessage, response: http.ServerResponse, body: Buffer | undefined): void => {
+    const upstreamRequest = http.request({
+      host: target.hostname,
+      port: target.port,
+      method: request.method,
+      path: service === 's3' ? withS3rverQueryCredential(request.url ?? '/') : request.url,
+      headers: forwardedRequestHeaders(request.headers, service),
+      agent,
+    });
+
+    upstreamRequest.on('response', (upstreamResponse) => {
+      response.writeHead(upstreamResponse.statusCode ?? 502, withoutHopByHop(upstreamResponse.rawHeaders));
+      upstreamResponse.pipe(response);
+      upstreamResponse.on('error', (error) => response.destroy(error));
+      response.on('close', () => upstreamResponse.destroy());
+    });
+    upstreamRequest.on('error', (error) => {
+      if (response.headersSent) {
+        response.destroy(error);
+        return;
+      }
+      sendResponse(response, upstreamErrorResponse(service, `Gate failed to reach ${options.target}: ${error.message}`));
+    });
+
+    if (body !== undefined) {
+      upstreamRequest.end(body);
+      return;
+    }
+    request.pipe(upstreamRequest);
+    request.on('error', () => upstreamRequest.destroy());
+  };
+
+  const server = http.createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      if (response.headersSent) {
+        response.destroy();
+        return;
+      }
+      sendResponse(response, upstreamErrorResponse(service, `Gate failed to handle the request: ${String(error)}`));
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    setFault(injector: FaultInjector | null) {
+      faultInjector = injector;
+    },
+    close() {
+      return new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+        agent.destroy();
+      });
+    },
+  };
+}
+
+/** Authenticates the credential, then authorizes the operation for the principal behind it. */
+function checkRequest(
+  iam: Iam,
+  region: string,
+  credential: SigV4Credential | undefined,
+  operation: AuthorizedOperation,
+): { principal?: Principal; rejection?: GateRejection } {
+  if (credential === undefined) {
+    return { rejection: { kind: 'missing-authentication' } };
+  }
+  if (credential.region !== region) {
+    return { rejection: { kind: 'wrong-region', signedRegion: credential.region, expectedRegion: region } };
+  }
+
+  // TODO: verify the SigV4 signature with the identity's or session's secret key; only the access key id is checked.
+  const result = iam.authenticate(credential.accessKeyId, credential.sessionToken);
+  if (!result.ok) {
+    if (result.failure === 'unknown-access-key') {
+      return { rejection: { kind: 'unknown-access-key', accessKeyId: credential.accessKeyId } };
+    }
+    return { rejection: { kind: result.failure } };
+  }
+
+  const { principal } = result;
+  if (!iam.isAllowed(principal, operation.action, operation.resource)) {
+    return { principal, rejection: { kind: 'access-denied', principalArn: principal.arn, ...operation } };
+  }
+  return { principal };
+}
+
+function forwardedRequestHeaders(headers: http.IncomingHttpHeaders, service: 's3' | 'kinesis'): http.OutgoingHttpHeaders {
+  const forwarded: http.OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    // The gate already answered `Expect: 100-continue` to the client.
+    if (value !== undefined && !HOP_BY_HOP_HEADERS.has(name) && name !== 'expect') {
+      forwarded[name] = value;
+    }
+  }
+
+  const authorization = headerValue(headers, 'authorization');
+  if (service === 's3' && authorization !== undefined) {
+    forwarded.authorization = authorization.replace(/Credential=[^/]+\//, `Credential=${S3RVER_ACCESS_KEY_ID}/`);
+  }
+  return forwarded;
+}
+
+/** Replaces the access key in a presigned URL's `X-Amz-Credential` with the one s3rver accepts. */
+function withS3rverQueryCredential(path: string): string {
+  const url = new URL(path, 'http://localhost');
+  const credential = url.searchParams.get('X-Amz-Credential');
+  if (credential === null) {
+    return path;
+  }
+  url.searchParams.set('X-Amz-Credential', credential.replace(/^[^/]+\//, `${S3RVER_ACCESS_KEY_ID}/`));
+  return url.pathname + url.search;
+}
+
+function withoutHopByHop(rawHeaders: string[]): string[] {
+  const kept: string[] = [];
+  for (let index = 0; index < rawHeaders.length; index += 2) {
+    if (!HOP_BY_HOP_HEADERS.has(rawHeaders[index].toLowerCase())) {
+      kept.push(rawHeaders[index], rawHeaders[index + 1]);
+    }
+  }
+  return kept;
+}
+
+function sendResponse(response: http.ServerResponse, gateResponse: GateResponse): void {
+  response.writeHead(gateResponse.status, {
+    ...gateResponse.headers,
+    'content-length': Buffer.byteLength(gateResponse.body),
+  });
+  response.end(gateResponse.body);
+}
+
+function readBody(request: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    request.on('data', (chunk: Buffer) => {
+      length += chunk.length;
+      if (length > MAX_BUFFERED_BODY_BYTES) {
+        reject(new Error(`Request body is larger than the gate's buffer limit of ${MAX_BUFFERED_BODY_BYTES} bytes`));
+        request.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
