@@ -107,9 +107,14 @@ export function toCell(value: unknown): CsvCell {
   }
 }
 
-/** Formats a value as JSON text, as the `tags` and `detail` columns hold it. */
+/**
+ * Formats `tags` and `detail` for their CSV column: objects and arrays as
+ * JSON text, while a string (platforms send tags as "a,b") stays as it is
+ * instead of gaining JSON quotes.
+ */
 function toJsonCell(value: unknown): CsvCell {
-  return value === null || value === undefined ? null : JSON.stringify(value);
+  if (value === null || value === undefined) return null;
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 /** Formats a number in plain decimal notation with the digits of JavaScript's shortest round-trip form. */
