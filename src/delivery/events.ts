@@ -9,10 +9,13 @@ export interface DeliveryEvents {
   recordsAppended(organisationIds: Iterable<number>, kind: RecordKind): void;
   /** A stream was created, changed or deleted; its worker reloads it. */
   streamChanged(streamId: number): void;
+  /** The customer asked to retry now: the stream's worker skips its backoff. */
+  retryNow(streamId: number): void;
 }
 
 /** Events sink for tools that run the API without delivery workers. */
 export const NO_DELIVERY: DeliveryEvents = {
   recordsAppended() {},
   streamChanged() {},
+  retryNow() {},
 };

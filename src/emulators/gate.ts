@@ -1,6 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import type { Logger } from 'pino';
+
 import { headerValue, readSigV4Credential, type SigV4Credential } from './aws-wire.js';
 import { kinesisOperation, s3Operation, type AuthorizedOperation } from './gate-actions.js';
 import {
@@ -10,6 +12,7 @@ import {
   type GateRejection,
   type GateResponse,
 } from './gate-errors.js';
+import { createLogger } from '../logger.js';
 import { CUSTOMER_ACCOUNT_ID, LOCAL_REGION, type Iam, type Principal } from './iam.js';
 
 export interface GateOptions {
@@ -21,6 +24,8 @@ export interface GateOptions {
   region?: string;
   /** Account in Kinesis stream ARNs. Default CUSTOMER_ACCOUNT_ID. */
   accountId?: string;
+  /** Logs failures of the gate itself. Rejected requests are not logged but recorded in `requests`. */
+  logger?: Logger;
 }
 
 export interface GateRequestLogEntry {
@@ -69,6 +74,7 @@ export async function startGate(options: GateOptions): Promise<Gate> {
   const streamArnPrefix = `arn:aws:kinesis:${region}:${options.accountId ?? CUSTOMER_ACCOUNT_ID}:stream/`;
   const target = new URL(options.target);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const logger = (options.logger ?? createLogger()).child({ component: `${service}-gate` });
   const requests: GateRequestLogEntry[] = [];
   let faultInjector: FaultInjector | null = null;
 
@@ -103,10 +109,15 @@ export async function startGate(options: GateOptions): Promise<Gate> {
       sendResponse(response, { status: fault.status, headers: fault.headers ?? {}, body: fault.body });
       return;
     }
-    forward(request, response, body);
+    forward(request, response, operation, body);
   };
 
-  const forward = (request: http.IncomingMessage, response: http.ServerResponse, body: Buffer | undefined): void => {
+  const forward = (
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+    operation: AuthorizedOperation,
+    body: Buffer | undefined,
+  ): void => {
     const upstreamRequest = http.request({
       host: target.hostname,
       port: target.port,
@@ -120,9 +131,14 @@ export async function startGate(options: GateOptions): Promise<Gate> {
       response.writeHead(upstreamResponse.statusCode ?? 502, withoutHopByHop(upstreamResponse.rawHeaders));
       upstreamResponse.pipe(response);
       upstreamResponse.on('error', (error) => response.destroy(error));
-      response.on('close', () => upstreamResponse.destroy());
+      response.on('close', () => {
+        if (!response.writableFinished) {
+          upstreamResponse.destroy();
+        }
+      });
     });
     upstreamRequest.on('error', (error) => {
+      logger.error({ err: error, target: options.target, ...operation }, 'Gate request to upstream failed');
       if (response.headersSent) {
         response.destroy(error);
         return;
@@ -140,6 +156,9 @@ export async function startGate(options: GateOptions): Promise<Gate> {
 
   const server = http.createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
+      // The path only, because a presigned URL's query carries the session token.
+      const path = request.url?.split('?')[0];
+      logger.error({ err: error, method: request.method, path }, 'Gate failed to handle a request');
       if (response.headersSent) {
         response.destroy();
         return;

@@ -1,8 +1,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import type { Logger } from 'pino';
+
+import { createLogger } from '../logger.js';
 import { escapeXml, formatAwsTimestamp, newRequestId, readSigV4Credential } from './aws-wire.js';
-import { accountOfArn, parseRoleArn, uniqueIdForArn, type Iam, type Principal } from './iam.js';
+import { accountOfArn, uniqueIdForArn, type Iam, type Principal } from './iam.js';
+import { readAssumeRoleParameters, StsError } from './sts-parameters.js';
 
 export interface StsServerOptions {
   iam: Iam;
@@ -11,6 +15,8 @@ export interface StsServerOptions {
   port?: number;
   /** Upper bound on the lifetime of issued credentials, in seconds. Default 3600. */
   credentialLifetimeSeconds?: number;
+  /** Logs failures of the server itself. Rejected requests are answered with AWS errors and not logged. */
+  logger?: Logger;
 }
 
 export interface StsServer {
@@ -23,22 +29,8 @@ export interface StsServer {
 }
 
 const STS_XML_NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/';
-const DEFAULT_DURATION_SECONDS = 3600;
-// AssumeRole accepts 900 s to 12 h. Every emulated role has the default MaxSessionDuration of 1 h.
-const MIN_DURATION_SECONDS = 900;
-const MAX_SESSION_DURATION_SECONDS = 3600;
+const DEFAULT_CREDENTIAL_LIFETIME_SECONDS = 3600;
 const MAX_REQUEST_BYTES = 64 * 1024;
-
-/** An error answered in the awsQuery error shape. */
-class StsError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /**
  * Starts an STS server that speaks the awsQuery protocol (form-encoded POST, XML
@@ -47,8 +39,9 @@ class StsError extends Error {
  */
 export async function startStsServer(options: StsServerOptions): Promise<StsServer> {
   const { iam } = options;
-  let lifetimeSeconds = validateLifetime(options.credentialLifetimeSeconds ?? DEFAULT_DURATION_SECONDS);
+  let lifetimeSeconds = validateLifetime(options.credentialLifetimeSeconds ?? DEFAULT_CREDENTIAL_LIFETIME_SECONDS);
   const assumeRoleCounts = new Map<string, number>();
+  const logger = (options.logger ?? createLogger()).child({ component: 'sts-emulator' });
 
   const handleAction = (params: URLSearchParams, principal: Principal): string => {
     const action = params.get('Action');
@@ -76,8 +69,13 @@ export async function startStsServer(options: StsServerOptions): Promise<StsServ
         response.end(xml);
       })
       .catch((error: unknown) => {
-        const stsError =
-          error instanceof StsError ? error : new StsError(500, 'InternalFailure', `STS emulator failed: ${String(error)}`);
+        let stsError: StsError;
+        if (error instanceof StsError) {
+          stsError = error;
+        } else {
+          logger.error({ err: error }, 'STS emulator failed to handle a request');
+          stsError = new StsError(500, 'InternalFailure', `STS emulator failed: ${String(error)}`);
+        }
         response.writeHead(stsError.status, { 'content-type': 'text/xml' });
         response.end(errorXml(stsError));
       });
@@ -134,15 +132,7 @@ function authenticateCaller(iam: Iam, request: http.IncomingMessage): Principal 
 }
 
 function assumeRole(iam: Iam, params: URLSearchParams, caller: Principal, lifetimeSeconds: number): string {
-  const roleArn = requireParam(params, 'RoleArn', 'roleArn');
-  const sessionName = requireParam(params, 'RoleSessionName', 'roleSessionName');
-  const externalId = params.get('ExternalId') ?? undefined;
-  const durationSeconds = parseDuration(params.get('DurationSeconds'));
-  validateRoleArn(roleArn);
-  validatePattern(sessionName, 'roleSessionName', 2, 64, /^[\w+=,.@-]*$/, '[\\w+=,.@-]*');
-  if (externalId !== undefined) {
-    validatePattern(externalId, 'externalId', 2, 1224, /^[\w+=,.@:/-]*$/, '[\\w+=,.@:\\/-]*');
-  }
+  const { roleArn, sessionName, externalId, durationSeconds } = readAssumeRoleParameters(params);
 
   // AWS answers a missing role, an untrusted caller and a wrong external id alike, so that
   // callers cannot probe which roles exist.
@@ -207,76 +197,6 @@ function errorXml(error: StsError): string {
   </Error>
   <RequestId>${newRequestId()}</RequestId>
 </ErrorResponse>`;
-}
-
-function requireParam(params: URLSearchParams, name: string, memberName: string): string {
-  const value = params.get(name);
-  if (value === null) {
-    throw validationError(`Value null at '${memberName}' failed to satisfy constraint: Member must not be null`);
-  }
-  return value;
-}
-
-function validateRoleArn(roleArn: string): void {
-  if (roleArn.length < 20) {
-    throw validationError(
-      `Value '${roleArn}' at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 20`,
-    );
-  }
-  try {
-    parseRoleArn(roleArn);
-  } catch {
-    throw new StsError(400, 'ValidationError', `${roleArn} is invalid: expected arn:aws:iam::<account id>:role/<role name>`);
-  }
-}
-
-function validatePattern(
-  value: string,
-  memberName: string,
-  minLength: number,
-  maxLength: number,
-  pattern: RegExp,
-  patternText: string,
-): void {
-  if (value.length < minLength) {
-    throw validationError(
-      `Value '${value}' at '${memberName}' failed to satisfy constraint: Member must have length greater than or equal to ${minLength}`,
-    );
-  }
-  if (value.length > maxLength) {
-    throw validationError(
-      `Value '${value}' at '${memberName}' failed to satisfy constraint: Member must have length less than or equal to ${maxLength}`,
-    );
-  }
-  if (!pattern.test(value)) {
-    throw validationError(
-      `Value '${value}' at '${memberName}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${patternText}`,
-    );
-  }
-}
-
-function parseDuration(text: string | null): number {
-  if (text === null) {
-    return DEFAULT_DURATION_SECONDS;
-  }
-  const seconds = Number(text);
-  if (!Number.isInteger(seconds) || seconds < MIN_DURATION_SECONDS) {
-    throw validationError(
-      `Value '${text}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to ${MIN_DURATION_SECONDS}`,
-    );
-  }
-  if (seconds > MAX_SESSION_DURATION_SECONDS) {
-    throw new StsError(
-      400,
-      'ValidationError',
-      `The requested DurationSeconds exceeds the MaxSessionDuration set for this role (${MAX_SESSION_DURATION_SECONDS} s).`,
-    );
-  }
-  return seconds;
-}
-
-function validationError(detail: string): StsError {
-  return new StsError(400, 'ValidationError', `1 validation error detected: ${detail}`);
 }
 
 function validateLifetime(seconds: number): number {
