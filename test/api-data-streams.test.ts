@@ -36,6 +36,7 @@ describe('/api/v2/data_stream', () => {
       streamChanged(streamId) {
         changedStreams.push(streamId);
       },
+      retryNow() {},
     };
     app = await buildApi({ config, storage, logger: pino({ level: 'silent' }), delivery, jwtSecret: resolveJwtSecret(config, storage) });
 

@@ -56,6 +56,7 @@ describe('POST /api/v1/ingest', () => {
         appended.push({ organisationIds: [...organisationIds], kind });
       },
       streamChanged() {},
+      retryNow() {},
     });
     organisationId = api.storage.createOrganisation('Acme IoT').id;
   });
