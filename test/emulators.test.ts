@@ -85,7 +85,9 @@ async function assumeDeliveryRoleWith(externalId: string | undefined): Promise<C
     new AssumeRoleCommand({ RoleArn: ROLE_ARN, RoleSessionName: 'org-42-delivery', ExternalId: externalId }),
   );
   const credentials = response.Credentials;
-  assert.ok(credentials?.AccessKeyId && credentials.SecretAccessKey && credentials.SessionToken);
+  assert.ok(credentials?.AccessKeyId);
+  assert.ok(credentials.SecretAccessKey);
+  assert.ok(credentials.SessionToken);
   return {
     accessKeyId: credentials.AccessKeyId,
     secretAccessKey: credentials.SecretAccessKey,
@@ -143,7 +145,8 @@ describe('STS emulator', () => {
       `arn:aws:sts::${CUSTOMER_ACCOUNT_ID}:assumed-role/datastreamer-delivery/org-42-delivery`,
     );
     const lifetimeMs = (response.Credentials?.Expiration?.getTime() ?? 0) - startedAt;
-    assert.ok(lifetimeMs > 3590_000 && lifetimeMs <= 3602_000, `lifetime ${lifetimeMs} ms`);
+    assert.ok(lifetimeMs > 3590_000, `lifetime ${lifetimeMs} ms`);
+    assert.ok(lifetimeMs <= 3602_000, `lifetime ${lifetimeMs} ms`);
     assert.equal(localAws.sts.assumeRoleCount(ROLE_ARN), countBefore + 1);
   });
 
@@ -161,7 +164,8 @@ describe('STS emulator', () => {
     );
 
     const lifetimeMs = (response.Credentials?.Expiration?.getTime() ?? 0) - startedAt;
-    assert.ok(lifetimeMs > 4000 && lifetimeMs <= 6000, `lifetime ${lifetimeMs} ms`);
+    assert.ok(lifetimeMs > 4000, `lifetime ${lifetimeMs} ms`);
+    assert.ok(lifetimeMs <= 6000, `lifetime ${lifetimeMs} ms`);
   });
 
   test('AssumeRole rejects wrong or missing external id', async () => {
@@ -414,7 +418,7 @@ describe('gate', () => {
     assert.ok((await localAws.listAllObjects(BUCKET)).includes(key));
   });
 
-  test('fault injector answers in place of upstream', async () => {
+  test('fault injector replaces upstream response', async () => {
     const credentials = await assumeDeliveryRole();
     localAws.kinesisGate.setFault(({ action }) =>
       action === 'kinesis:PutRecords'

@@ -15,7 +15,7 @@ export interface SigV4Credential {
  * Reads the credential scope from a SigV4 `Authorization` header or, for presigned
  * URLs, from the `X-Amz-Credential` query parameter.
  * Returns undefined when the request carries neither or the scope is malformed.
- * Only reads the scope: the signature itself is not verified.
+ * It reads only the scope and does not verify the signature.
  */
 export function readSigV4Credential(headers: IncomingHttpHeaders, query: URLSearchParams): SigV4Credential | undefined {
   const authorization = headers.authorization;

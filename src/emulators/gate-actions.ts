@@ -7,7 +7,7 @@ export interface AuthorizedOperation {
   resource: string;
 }
 
-// S3 selects a bucket or object operation by the first of these query parameters present.
+// Query parameters that select a bucket or object subresource operation. The first one present wins.
 const S3_SUBRESOURCES = [
   'acl',
   'cors',
@@ -57,7 +57,7 @@ const BUCKET_PUT_ACTIONS: Partial<Record<S3Subresource, string>> = {
   website: 's3:PutBucketWebsite',
 };
 
-// IAM has no separate delete actions for CORS, encryption, lifecycle and tagging: the Put action covers deletion.
+// IAM has no separate delete actions for CORS, encryption, lifecycle and tagging, so deleting them needs the Put action.
 const BUCKET_DELETE_ACTIONS: Partial<Record<S3Subresource, string>> = {
   cors: 's3:PutBucketCORS',
   encryption: 's3:PutEncryptionConfiguration',

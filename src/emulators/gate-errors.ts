@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 import { escapeXml, newRequestId } from './aws-wire.js';
 
-/** Why the gate rejected a request before it reached the upstream service. */
+/** Reason the gate rejected a request before it reached the upstream service. */
 export type GateRejection =
   | { kind: 'missing-authentication' }
   | { kind: 'wrong-region'; signedRegion: string; expectedRegion: string }

@@ -36,7 +36,7 @@ export interface GateRequestLogEntry {
   action: string;
   resource: string;
   allowed: boolean;
-  /** True when the fault injector answered in place of the upstream service. */
+  /** True when the fault injector's response was sent in place of the upstream service's. */
   faulted: boolean;
 }
 
@@ -66,7 +66,7 @@ const S3RVER_ACCESS_KEY_ID = 'S3RVER';
 /**
  * Starts a reverse proxy in front of s3rver or kinesalite that authenticates each request
  * against `iam`, authorizes it as S3 or Kinesis would, and forwards allowed requests unchanged.
- * Rejections are answered in the service's own error format.
+ * Rejections are returned in the service's own error format.
  */
 export async function startGate(options: GateOptions): Promise<Gate> {
   const { iam, service } = options;
@@ -222,7 +222,7 @@ function checkRequest(
 function forwardedRequestHeaders(headers: http.IncomingHttpHeaders, service: 's3' | 'kinesis'): http.OutgoingHttpHeaders {
   const forwarded: http.OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
-    // The gate already answered `Expect: 100-continue` to the client.
+    // Node's HTTP server has already sent `100 Continue` to the client.
     if (value !== undefined && !HOP_BY_HOP_HEADERS.has(name) && name !== 'expect') {
       forwarded[name] = value;
     }
@@ -247,13 +247,13 @@ function withS3rverQueryCredential(path: string): string {
 }
 
 function withoutHopByHop(rawHeaders: string[]): string[] {
-  const kept: string[] = [];
+  const forwardedHeaders: string[] = [];
   for (let index = 0; index < rawHeaders.length; index += 2) {
     if (!HOP_BY_HOP_HEADERS.has(rawHeaders[index].toLowerCase())) {
-      kept.push(rawHeaders[index], rawHeaders[index + 1]);
+      forwardedHeaders.push(rawHeaders[index], rawHeaders[index + 1]);
     }
   }
-  return kept;
+  return forwardedHeaders;
 }
 
 function sendResponse(response: http.ServerResponse, gateResponse: GateResponse): void {

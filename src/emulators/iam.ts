@@ -54,7 +54,7 @@ export type Principal =
   | { kind: 'identity'; arn: string; accessKeyId: string; identity: Identity }
   | { kind: 'session'; arn: string; accessKeyId: string; session: Session };
 
-/** Why a request's credentials were rejected. */
+/** Reason a request's credentials were rejected. */
 export type AuthenticationFailure = 'unknown-access-key' | 'invalid-session-token' | 'expired';
 
 export type AuthenticationResult =
@@ -65,7 +65,7 @@ const ROLE_ARN_PATTERN = /^arn:aws:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,
 
 /**
  * In-memory IAM and STS state shared by the STS server and the gates.
- * Tests change roles and disabled regions at any time, and the next request sees the change.
+ * Tests change roles and disabled regions at any time, and the next request uses the change.
  */
 export class Iam {
   /** Regions in which STS is not activated. */
@@ -85,7 +85,7 @@ export class Iam {
     this.roles.set(role.arn, structuredClone(role));
   }
 
-  /** Removes the role. Sessions issued for it stay valid but are allowed nothing, as AWS does. */
+  /** Removes the role. Sessions issued for it still authenticate but are denied every action. */
   removeRole(roleArn: string): boolean {
     return this.roles.delete(roleArn);
   }

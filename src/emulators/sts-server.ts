@@ -15,7 +15,7 @@ export interface StsServerOptions {
   port?: number;
   /** Upper bound on the lifetime of issued credentials, in seconds. Default 3600. */
   credentialLifetimeSeconds?: number;
-  /** Logs failures of the server itself. Rejected requests are answered with AWS errors and not logged. */
+  /** Logs failures of the server itself. Rejected requests get AWS error responses and are not logged. */
   logger?: Logger;
 }
 
@@ -134,7 +134,7 @@ function authenticateCaller(iam: Iam, request: http.IncomingMessage): Principal 
 function assumeRole(iam: Iam, params: URLSearchParams, caller: Principal, lifetimeSeconds: number): string {
   const { roleArn, sessionName, externalId, durationSeconds } = readAssumeRoleParameters(params);
 
-  // AWS answers a missing role, an untrusted caller and a wrong external id alike, so that
+  // AWS returns the same error for a missing role, an untrusted caller and a wrong external id, so that
   // callers cannot probe which roles exist.
   const role = iam.getRole(roleArn);
   const allowed =
