@@ -49,7 +49,7 @@ describe('service killed with SIGKILL during delivery', () => {
     fs.rmSync(directory, { recursive: true, force: true });
   });
 
-  it('loses nothing and duplicates no S3 record', async () => {
+  it('loses nothing and duplicates no S3 record', async (t) => {
     const storage = new SqliteStorage(environment.DATASTREAMER_DATABASE);
     const organisation = storage.createOrganisation('Crashy');
     const { token } = issueApplicationToken(storage, organisation.id, 'crash test');
@@ -83,9 +83,12 @@ describe('service killed with SIGKILL during delivery', () => {
     }
 
     // Kill the service at random moments while it delivers, and start it again.
+    const waitingAtKills: number[] = [];
     let kills = 0;
     while (kills < KILLS) {
       await sleep(100 + Math.random() * 400);
+      const s3View = (await api('GET', `/api/v2/data_stream/${s3Stream.id}`, undefined, authToken)) as { delivery: { records_waiting: number } };
+      waitingAtKills.push(s3View.delivery.records_waiting);
       child.kill('SIGKILL');
       await new Promise((resolve) => child!.once('exit', resolve));
       kills += 1;
@@ -98,6 +101,9 @@ describe('service killed with SIGKILL during delivery', () => {
     }, 60_000, 250);
     assert.ok(done, 'both streams caught up after the last restart');
 
+    t.diagnostic(`S3 records waiting at each kill: ${waitingAtKills.join(', ')}`);
+    assert.ok(waitingAtKills[0] > 0, 'the first kill hit the service while it still had records to deliver');
+
     const expected = { usage: records.map((record) => record.id), event: [] };
     const s3 = await countDeliveries.fromS3(aws, BUCKET, await aws.listAllObjects(BUCKET), expected);
     assert.equal(s3.missing, 0, 'no record missing in S3');
@@ -109,6 +115,7 @@ describe('service killed with SIGKILL during delivery', () => {
     assert.equal(kinesis.unexpected, 0);
     // At least once: only batches in flight at a kill (at most 500 records each) may repeat.
     assert.ok(kinesis.duplicated <= KILLS * 500, `Kinesis duplicates (${kinesis.duplicated}) come only from in-flight batches`);
+    t.diagnostic(`kills: ${kills}; S3 objects: ${(await aws.listAllObjects(BUCKET)).length}; Kinesis duplicates: ${kinesis.duplicated}`);
   });
 
   async function api(method: string, url: string, body?: unknown, token?: string): Promise<unknown> {
