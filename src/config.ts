@@ -23,6 +23,9 @@ export interface Config {
   /** Largest ingest request body, in bytes. */
   ingestBodyLimitBytes: number;
 
+  /** Run the AWS setup check (assume the role, write a check object or record) before creating a stream. */
+  setupCheckOnCreate: boolean;
+
   aws: AwsConfig;
   delivery: DeliveryConfig;
 }
@@ -32,7 +35,10 @@ export interface AwsConfig {
   s3Endpoint: string | undefined;
   kinesisEndpoint: string | undefined;
   stsEndpoint: string | undefined;
-  /** Requested lifetime of assumed-role sessions, in seconds. */
+  /**
+   * Requested lifetime of assumed-role sessions, in seconds. AWS caps sessions
+   * of a role assumed by another role (role chaining) at one hour.
+   */
   sessionDurationSeconds: number;
   /** Assumed credentials are refreshed this many seconds before they expire. */
   refreshBeforeExpirySeconds: number;
@@ -49,6 +55,10 @@ export interface DeliveryConfig {
   errorProbeMs: number;
   /** Longest wait of an idle worker before it looks for new records, in ms. */
   idlePollMs: number;
+  /** Time a REST API endpoint has to answer one request, in ms. */
+  restTimeoutMs: number;
+  /** Allow plain http and loopback, private and link-local addresses for REST API endpoints (development and tests only). */
+  restAllowLocal: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -64,11 +74,12 @@ export function loadConfig(env: Env = process.env): Config {
     refreshTokenTtlSeconds: readInteger(env, 'DATASTREAMER_REFRESH_TOKEN_TTL', 30 * 86400, 300, 365 * 86400),
     operatorPrincipalArn: env.DATASTREAMER_OPERATOR_PRINCIPAL_ARN ?? 'arn:aws:iam::111111111111:role/datastreamer',
     ingestBodyLimitBytes: readInteger(env, 'DATASTREAMER_INGEST_BODY_LIMIT', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    setupCheckOnCreate: readBoolean(env, 'DATASTREAMER_SETUP_CHECK_ON_CREATE', true),
     aws: {
       s3Endpoint: nonEmpty(env.DATASTREAMER_S3_ENDPOINT),
       kinesisEndpoint: nonEmpty(env.DATASTREAMER_KINESIS_ENDPOINT),
       stsEndpoint: nonEmpty(env.DATASTREAMER_STS_ENDPOINT),
-      sessionDurationSeconds: readInteger(env, 'DATASTREAMER_SESSION_DURATION', 3600, 900, 43200),
+      sessionDurationSeconds: readInteger(env, 'DATASTREAMER_SESSION_DURATION', 3600, 900, 3600),
       refreshBeforeExpirySeconds: readInteger(env, 'DATASTREAMER_SESSION_REFRESH_BEFORE', 300, 0, 3600),
     },
     delivery: {
@@ -77,12 +88,22 @@ export function loadConfig(env: Env = process.env): Config {
       errorAfterMs: readInteger(env, 'DATASTREAMER_ERROR_AFTER_MS', 60_000, 0, 86_400_000),
       errorProbeMs: readInteger(env, 'DATASTREAMER_ERROR_PROBE_MS', 60_000, 10, 3_600_000),
       idlePollMs: readInteger(env, 'DATASTREAMER_IDLE_POLL_MS', 5000, 10, 600_000),
+      restTimeoutMs: readInteger(env, 'DATASTREAMER_REST_TIMEOUT_MS', 10_000, 100, 300_000),
+      restAllowLocal: readBoolean(env, 'DATASTREAMER_REST_ALLOW_LOCAL', false),
     },
   };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function readBoolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new Error(`${name}=${env[name]} is invalid: expected true or false. Unset it to use the default ${fallback}.`);
 }
 
 function readInteger(env: Env, name: string, fallback: number, min: number, max: number): number {

@@ -1,8 +1,15 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** Stream counts that the delivery manager reports when metrics are scraped. */
+export interface StreamSnapshot {
+  streams: { destination: string; status: string; count: number }[];
+  waiting: { destination: string; count: number }[];
+}
+
 /** Prometheus metrics of one service instance, served at /metrics. */
 export class Metrics {
   readonly registry = new Registry();
+  private snapshot: (() => StreamSnapshot) | undefined;
 
   readonly recordsIngested = new Counter({
     name: 'datastreamer_records_ingested_total',
@@ -49,9 +56,15 @@ export class Metrics {
 
   readonly streamsByStatus = new Gauge({
     name: 'datastreamer_streams',
-    help: 'Data streams with a delivery worker, by destination type and status.',
+    help: 'Data streams with a delivery worker (Running or Error), by destination type and status.',
     labelNames: ['destination', 'status'] as const,
     registers: [this.registry],
+    collect: () => {
+      this.streamsByStatus.reset();
+      for (const entry of this.takeSnapshot()?.streams ?? []) {
+        this.streamsByStatus.set({ destination: entry.destination, status: entry.status }, entry.count);
+      }
+    },
   });
 
   readonly recordsWaiting = new Gauge({
@@ -59,9 +72,28 @@ export class Metrics {
     help: 'Records ingested but not yet delivered, by destination type, summed over streams with a worker.',
     labelNames: ['destination'] as const,
     registers: [this.registry],
+    collect: () => {
+      this.recordsWaiting.reset();
+      for (const entry of this.takeSnapshot()?.waiting ?? []) this.recordsWaiting.set({ destination: entry.destination }, entry.count);
+    },
   });
+
+  private lastSnapshot: { at: number; value: StreamSnapshot } | undefined;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Sets the function that counts streams and waiting records at scrape time. */
+  setStreamSnapshot(snapshot: () => StreamSnapshot): void {
+    this.snapshot = snapshot;
+  }
+
+  /** Takes one snapshot per scrape, shared by the gauges that need it. */
+  private takeSnapshot(): StreamSnapshot | undefined {
+    if (!this.snapshot) return undefined;
+    const now = Date.now();
+    if (!this.lastSnapshot || now - this.lastSnapshot.at > 1000) this.lastSnapshot = { at: now, value: this.snapshot() };
+    return this.lastSnapshot.value;
   }
 }

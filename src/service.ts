@@ -43,7 +43,15 @@ export async function startService(config: Config, options: ServiceOptions): Pro
   const sinks = new SinkFactory({ config, storage, metrics, clients, credentials });
   const delivery = new DeliveryManager({ storage, sinks, config: config.delivery, logger, metrics });
 
-  const api = await buildApi({ config, storage, logger, delivery, metrics, jwtSecret: resolveJwtSecret(config, storage) });
+  const api = await buildApi({
+    config,
+    storage,
+    logger,
+    delivery,
+    metrics,
+    jwtSecret: resolveJwtSecret(config, storage),
+    aws: { clients, serviceCredentials: options.serviceCredentials },
+  });
   const url = await api.listen({ host: config.host, port: config.port });
 
   if (options.deliver !== false) delivery.start();
@@ -54,6 +62,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     stopping ??= (async () => {
       await api.close();
       await delivery.stop();
+      await sinks.close();
       clients.destroy();
       storage.close();
       logger.info('datastreamer stopped');

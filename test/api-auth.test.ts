@@ -94,7 +94,7 @@ describe('POST /api/v1/authenticate', () => {
 
     assert.equal(response.statusCode, 200);
     const body = response.json();
-    assert.equal(body.refresh_token, first.refresh_token);
+    assert.notEqual(body.refresh_token, first.refresh_token, 'the refresh token is replaced on use');
     const organisation = await getOrganisation(api, body.auth_token);
     assert.equal(organisation.statusCode, 200);
     assert.equal(organisation.json().id, organisationId);
@@ -109,7 +109,8 @@ describe('POST /api/v1/authenticate', () => {
 
   it('rejects an expired refresh token with 401', async () => {
     const anHourAgo = Date.now() - 3600_000;
-    const expired = issueRefreshToken(api.storage, organisationId, 600, anHourAgo);
+    const applicationTokenId = issueApplicationToken(api.storage, organisationId, 'expired refresh').record.id;
+    const expired = issueRefreshToken(api.storage, { organisationId, applicationTokenId }, 600, anHourAgo);
 
     const response = await authenticate(api, { refresh_token: expired });
 

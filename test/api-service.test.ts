@@ -36,7 +36,7 @@ describe('service routes and error handling', () => {
   let authToken: string;
 
   before(async () => {
-    const config = loadConfig({ DATASTREAMER_ADMIN_TOKEN: ADMIN_TOKEN });
+    const config = loadConfig({ DATASTREAMER_ADMIN_TOKEN: ADMIN_TOKEN, DATASTREAMER_SETUP_CHECK_ON_CREATE: 'false' });
     storage = new SqliteStorage(':memory:');
     const logger = pino({ level: 'info' }, { write: (line: string) => logLines.push(line) });
     const brokenStorage = failing(storage, 'listDataStreams');
@@ -165,7 +165,7 @@ describe('service routes and error handling', () => {
 
 describe('/readyz with a failing storage', () => {
   it('answers 503 without the database error', async () => {
-    const config = loadConfig({ DATASTREAMER_ADMIN_TOKEN: ADMIN_TOKEN });
+    const config = loadConfig({ DATASTREAMER_ADMIN_TOKEN: ADMIN_TOKEN, DATASTREAMER_SETUP_CHECK_ON_CREATE: 'false' });
     const storage = new SqliteStorage(':memory:');
     const app = await buildApi({
       config,

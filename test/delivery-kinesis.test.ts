@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 
+import { CHECK_PARTITION_KEY } from '../src/aws/setup-check-writes.js';
 import { KinesisSink } from '../src/delivery/kinesis/kinesis-sink.js';
 import type { KinesisService, PutRecordsResult } from '../src/delivery/kinesis/kinesis-service.js';
 import { Metrics } from '../src/metrics.js';
@@ -41,7 +42,10 @@ describe('Kinesis delivery', () => {
 
     assert.ok(await waitFor(async () => (await harness.getStream(organisation.authToken, stream.id)).delivery.records_delivered === events.length));
 
-    const received = await harness.aws.readAllKinesisRecords('globex-events');
+    const all = await harness.aws.readAllKinesisRecords('globex-events');
+    const checks = all.filter((record) => record.partitionKey === CHECK_PARTITION_KEY);
+    assert.equal(checks.length, 1, 'stream creation wrote one setup check record');
+    const received = all.filter((record) => record.partitionKey !== CHECK_PARTITION_KEY);
     assert.equal(received.length, events.length);
 
     const byId = new Map(received.map((record) => [JSON.parse(record.data.toString('utf8')).id as number, record]));

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'csv-parse/sync';
 
+import { CHECK_OBJECT_NAME } from '../src/aws/setup-check-writes.js';
 import { EVENT_COLUMNS, USAGE_COLUMNS } from '../src/records/columns.js';
 import { sampleEvent, sampleUsage } from './fixtures.js';
 import { Harness, waitFor } from './support/harness.js';
@@ -12,6 +13,12 @@ describe('S3 delivery', () => {
   let harness: Harness;
   let organisation: { id: number; name: string; authToken: string };
   let roleArn: string;
+
+  /** Keys of delivered files under a prefix, leaving out the setup check object. */
+  async function fileKeys(prefix: string): Promise<string[]> {
+    return (await harness.aws.listAllObjects(BUCKET)).filter((key) => key.startsWith(prefix) && !key.endsWith(CHECK_OBJECT_NAME));
+  }
+
 
   before(async () => {
     harness = await Harness.start();
@@ -42,7 +49,7 @@ describe('S3 delivery', () => {
     const delivered = await waitFor(async () => (await harness.getStream(organisation.authToken, stream.id)).delivery.records_delivered === 35, 20_000);
     assert.ok(delivered, 'all 35 records delivered within 20 s');
 
-    const keys = (await harness.aws.listAllObjects(BUCKET)).filter((key) => key.startsWith('usage-test/'));
+    const keys = await fileKeys('usage-test/');
     assert.equal(keys.length, 4);
     for (const key of keys) {
       assert.match(key, new RegExp(`^usage-test/usage/\\d{4}/\\d{2}/\\d{2}/\\d{2}/${stream.id}-\\d+-\\d+\\.csv$`));
@@ -59,13 +66,19 @@ describe('S3 delivery', () => {
       records.map((record) => record.id),
     );
 
-    const putRequests = harness.aws.s3Gate.requests.filter((request) => request.action === 's3:PutObject' && request.resource.includes('usage-test/'));
+    const putRequests = harness.aws.s3Gate.requests.filter((request) => request.action === 's3:PutObject' && request.resource.includes('usage-test/usage/'));
     assert.ok(putRequests.length >= 4);
     for (const request of putRequests) {
       assert.match(request.principal, /assumed-role\/acme-s3\/datastreamer-org-/, 'uploads use the assumed role, not the service identity');
       assert.notEqual(request.accessKeyId, harness.aws.operator.accessKeyId);
       assert.equal(request.allowed, true);
     }
+  });
+
+  it('leaves the documented setup check object', async () => {
+    const keys = (await harness.aws.listAllObjects(BUCKET)).filter((key) => key.endsWith(CHECK_OBJECT_NAME));
+    assert.ok(keys.includes(`usage-test/${CHECK_OBJECT_NAME}`), 'the check object sits under the stream prefix');
+    assert.match(await harness.aws.getObjectText(BUCKET, `usage-test/${CHECK_OBJECT_NAME}`), /datastreamer/);
   });
 
   it('writes CSV with the exact columns and tricky values', async () => {
@@ -92,7 +105,7 @@ describe('S3 delivery', () => {
     const ready = await waitFor(async () => (await harness.getStream(organisation.authToken, stream.id)).delivery.records_delivered === 10);
     assert.ok(ready);
 
-    const keys = (await harness.aws.listAllObjects(BUCKET)).filter((key) => key.startsWith('events-test/'));
+    const keys = await fileKeys('events-test/');
     assert.equal(keys.length, 1);
     const text = await harness.aws.getObjectText(BUCKET, keys[0]);
     const [header, ...rows] = parse(text) as string[][];
@@ -124,7 +137,7 @@ describe('S3 delivery', () => {
     await harness.ingest('usage', records);
 
     assert.ok(await waitFor(async () => (await harness.getStream(organisation.authToken, stream.id)).delivery.records_delivered === 10));
-    const keys = (await harness.aws.listAllObjects(BUCKET)).filter((key) => key.startsWith('jsonl-test/'));
+    const keys = await fileKeys('jsonl-test/');
     assert.equal(keys.length, 1);
     assert.match(keys[0], /\.jsonl\.gz$/);
 
@@ -136,7 +149,7 @@ describe('S3 delivery', () => {
   });
 
   it('usage CSV header matches the usage columns', async () => {
-    const keys = (await harness.aws.listAllObjects(BUCKET)).filter((key) => key.startsWith('usage-test/'));
+    const keys = await fileKeys('usage-test/');
     const [header] = parse(await harness.aws.getObjectText(BUCKET, keys[0])) as string[][];
     assert.deepEqual(header, [...USAGE_COLUMNS]);
   });

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { DeleteBucketCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
 
+import { CHECK_OBJECT_NAME } from '../src/aws/setup-check-writes.js';
 import { sampleUsage } from './fixtures.js';
 import { Harness, waitFor } from './support/harness.js';
 
@@ -18,15 +20,32 @@ describe('trust relationship faults', () => {
     await harness.close();
   });
 
+  async function deliveredKeys(): Promise<string[]> {
+    return (await harness.aws.listAllObjects(BUCKET)).filter((key) => !key.endsWith(CHECK_OBJECT_NAME));
+  }
+
   it('moves to Error with a diagnosis, then delivers everything once trust is fixed', async () => {
     const organisation = await harness.createOrganisation('Initech');
     const externalId = `org-${organisation.id}`;
-    const roleArn = harness.addCustomerRole(organisation.id, 'initech-s3', { bucket: BUCKET }, 'org-999999');
-
-    const stream = await harness.createStream(organisation.authToken, {
+    const body = {
       data_stream_type: { id: 1 },
-      destination: { connection_type: 'S3', credentials: { region: harness.aws.region, bucket_name: BUCKET, role_arn: roleArn, flush_size: 10 } },
-    });
+      destination: { connection_type: 'S3', credentials: { region: harness.aws.region, bucket_name: BUCKET, role_arn: 'arn:aws:iam::222222222222:role/initech-s3', flush_size: 10 } },
+    };
+
+    // The setup check rejects a role that trusts another external id.
+    const roleArn = harness.addCustomerRole(organisation.id, 'initech-s3', { bucket: BUCKET }, 'org-999999');
+    const rejected = await harness.request('POST', '/api/v2/data_stream', { body, token: organisation.authToken });
+    assert.equal(rejected.status, 422);
+    const rejectedBody = rejected.body as { error_token: string; diagnosis: { code: string; message: string } };
+    assert.equal(rejectedBody.error_token, 'setup_check_failed');
+    assert.equal(rejectedBody.diagnosis.code, 'role_not_assumable');
+    assert.ok(rejectedBody.diagnosis.message.includes(externalId));
+
+    // A stream created while the trust was right, whose trust is changed afterwards.
+    harness.addCustomerRole(organisation.id, 'initech-s3', { bucket: BUCKET });
+    const stream = await harness.createStream(organisation.authToken, body);
+    harness.addCustomerRole(organisation.id, 'initech-s3', { bucket: BUCKET }, 'org-999999');
+    assert.equal(stream.id > 0, true, `stream created for ${roleArn}`);
     const records = Array.from({ length: 20 }, (_, index) => sampleUsage({ id: 300 + index, organisation_id: organisation.id }));
     await harness.ingest('usage', records);
 
@@ -41,7 +60,7 @@ describe('trust relationship faults', () => {
     assert.ok(failed.delivery.last_error!.message.includes(externalId), 'diagnosis names the external id');
     assert.equal(failed.delivery.records_delivered, 0);
     assert.equal(failed.delivery.records_waiting, 20);
-    assert.deepEqual(await harness.aws.listAllObjects(BUCKET), []);
+    assert.deepEqual(await deliveredKeys(), []);
 
     harness.addCustomerRole(organisation.id, 'initech-s3', { bucket: BUCKET });
 
@@ -53,17 +72,19 @@ describe('trust relationship faults', () => {
     assert.equal(recovered.status.id, 1);
     assert.equal(recovered.delivery.last_error, null);
     assert.equal(recovered.delivery.records_waiting, 0);
-    assert.equal((await harness.aws.listAllObjects(BUCKET)).length, 2);
+    assert.equal((await deliveredKeys()).length, 2);
   });
 
-  it('diagnoses a missing bucket and a missing permission', async () => {
+  it('diagnoses a permission and a bucket removed after creation', async () => {
     const organisation = await harness.createOrganisation('Hooli');
-    const roleArn = harness.addCustomerRole(organisation.id, 'hooli-s3', { bucket: 'some-other-bucket' });
-
+    const roleArn = harness.addCustomerRole(organisation.id, 'hooli-s3', { bucket: BUCKET });
     const denied = await harness.createStream(organisation.authToken, {
       data_stream_type: { id: 1 },
       destination: { connection_type: 'S3', credentials: { region: harness.aws.region, bucket_name: BUCKET, role_arn: roleArn, flush_size: 10 } },
     });
+
+    // The customer narrows the role's permissions to another bucket.
+    harness.addCustomerRole(organisation.id, 'hooli-s3', { bucket: 'some-other-bucket' });
     await harness.ingest('usage', Array.from({ length: 10 }, (_, index) => sampleUsage({ id: 400 + index, organisation_id: organisation.id })));
 
     const deniedView = await waitFor(async () => {
@@ -74,11 +95,16 @@ describe('trust relationship faults', () => {
     assert.equal(deniedView.delivery.last_error?.code, 's3_put_object_denied');
     assert.match(deniedView.delivery.last_error!.message, /s3:PutObject/);
 
-    const missingRole = harness.addCustomerRole(organisation.id, 'hooli-missing', { bucket: 'no-such-bucket' });
+    // The customer deletes the bucket after the stream was created.
+    await harness.aws.createBucket('short-lived-bucket');
+    const bucketRole = harness.addCustomerRole(organisation.id, 'hooli-bucket', { bucket: 'short-lived-bucket' });
     const missing = await harness.createStream(organisation.authToken, {
       data_stream_type: { id: 1 },
-      destination: { connection_type: 'S3', credentials: { region: harness.aws.region, bucket_name: 'no-such-bucket', role_arn: missingRole, flush_size: 10 } },
+      destination: { connection_type: 'S3', credentials: { region: harness.aws.region, bucket_name: 'short-lived-bucket', role_arn: bucketRole, flush_size: 10 } },
     });
+    const s3 = harness.aws.adminS3Client();
+    await s3.send(new DeleteObjectCommand({ Bucket: 'short-lived-bucket', Key: CHECK_OBJECT_NAME }));
+    await s3.send(new DeleteBucketCommand({ Bucket: 'short-lived-bucket' }));
     await harness.ingest('usage', Array.from({ length: 10 }, (_, index) => sampleUsage({ id: 500 + index, organisation_id: organisation.id })));
 
     const missingView = await waitFor(async () => {
@@ -87,6 +113,6 @@ describe('trust relationship faults', () => {
     });
     assert.ok(missingView);
     assert.equal(missingView.delivery.last_error?.code, 'bucket_not_found');
-    assert.match(missingView.delivery.last_error!.message, /no-such-bucket does not exist/);
+    assert.match(missingView.delivery.last_error!.message, /short-lived-bucket does not exist/);
   });
 });

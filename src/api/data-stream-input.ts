@@ -53,7 +53,7 @@ export function toNewDataStream(organisationId: number, input: DataStreamInput):
   const errors: FieldError[] = [];
 
   const destination = toDestination(input.destination, errors);
-  const filters = checkFilters(input, errors);
+  const filters = toStreamFilters(input.filters ?? [], input.data_stream_type.id, errors);
 
   if (errors.length > 0) throw apiError('validation_failed', { part: 'body', count: errors.length }, errors);
 
@@ -74,25 +74,11 @@ function toDestination(input: DataStreamInput['destination'], errors: FieldError
 
 function toS3Destination(input: S3DestinationInput, errors: FieldError[]): S3Destination {
   const credentials = input.credentials;
-
-  if (input.format !== undefined && credentials.format !== undefined && input.format !== credentials.format) {
-    errors.push({
-      field: 'destination.credentials.format',
-      message: `"${credentials.format}" contradicts destination.format "${input.format}"; give the format in one place only`,
-    });
-  }
+  checkS3FormatPlacement(input.format, credentials.format, errors);
 
   const encryption = credentials.server_side_encryption ?? null;
   const kmsKeyId = credentials.kms_key_id ?? null;
-  if (encryption === 'aws:kms' && kmsKeyId === null) {
-    errors.push({ field: 'destination.credentials.kms_key_id', message: 'is required when server_side_encryption is "aws:kms"' });
-  }
-  if (encryption !== 'aws:kms' && kmsKeyId !== null) {
-    errors.push({
-      field: 'destination.credentials.kms_key_id',
-      message: 'applies only with server_side_encryption "aws:kms"; set server_side_encryption to "aws:kms" or remove kms_key_id',
-    });
-  }
+  checkS3Encryption(encryption, kmsKeyId, errors);
 
   return {
     connection_type: 'S3',
@@ -114,15 +100,41 @@ function toKinesisDestination(input: KinesisDestinationInput): KinesisDestinatio
   return { connection_type: 'AwsKinesis', region, stream_name, role_arn };
 }
 
-function checkFilters(input: DataStreamInput, errors: FieldError[]): StreamFilter[] {
-  const filters = input.filters ?? [];
+/** Reports an S3 format given both at destination level and in the credentials with different values. */
+export function checkS3FormatPlacement(destinationFormat: string | undefined, credentialsFormat: string | undefined, errors: FieldError[]): void {
+  if (destinationFormat === undefined || credentialsFormat === undefined || destinationFormat === credentialsFormat) return;
+
+  errors.push({
+    field: 'destination.credentials.format',
+    message: `"${credentialsFormat}" contradicts destination.format "${destinationFormat}"; give the format in one place only`,
+  });
+}
+
+/** Reports a kms_key_id missing with "aws:kms" encryption, or given with another encryption. */
+export function checkS3Encryption(encryption: S3Destination['server_side_encryption'], kmsKeyId: string | null, errors: FieldError[]): void {
+  if (encryption === 'aws:kms' && kmsKeyId === null) {
+    errors.push({ field: 'destination.credentials.kms_key_id', message: 'is required when server_side_encryption is "aws:kms"' });
+  }
+  if (encryption !== 'aws:kms' && kmsKeyId !== null) {
+    errors.push({
+      field: 'destination.credentials.kms_key_id',
+      message: 'applies only with server_side_encryption "aws:kms"; set server_side_encryption to "aws:kms" or remove kms_key_id',
+    });
+  }
+}
+
+/**
+ * Checks schema-valid filters against the stream type and the event type
+ * catalogue, and returns a copy to store. An empty list means no filter.
+ */
+export function toStreamFilters(filters: StreamFilter[], dataStreamType: StreamTypeId, errors: FieldError[]): StreamFilter[] {
   if (filters.length === 0) return [];
 
-  // NOTE: a Usage & Events stream (type 3) could filter its events only; that is not supported yet.
-  if (input.data_stream_type.id !== StreamType.Event) {
+  // Filters select event types; a Usage & Events stream (type 3) applies them to its events only.
+  if (dataStreamType === StreamType.Usage) {
     errors.push({
       field: 'filters',
-      message: `apply only to event streams (data_stream_type 2), not to type ${input.data_stream_type.id}; remove the filters or change the type`,
+      message: 'apply only to streams with events (data_stream_type 2 or 3), not to usage streams; remove the filters or change the type',
     });
     return [];
   }

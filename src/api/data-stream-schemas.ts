@@ -27,6 +27,39 @@ const region = { type: 'string', format: 'aws-region', maxLength: 32, descriptio
 
 const s3Format = { type: 'string', enum: ['csv', 'jsonl'], description: `File format, "${S3_DEFAULTS.format}" by default.` };
 
+/** S3 settings that do not name the destination, so a PATCH may change them. */
+const s3Settings = {
+  flush_size: {
+    type: 'integer',
+    minimum: 10,
+    maximum: 100_000,
+    default: S3_DEFAULTS.flush_size,
+    description: 'Maximum records per file.',
+  },
+  rotate_interval: {
+    type: 'integer',
+    minimum: 10_000,
+    maximum: 900_000,
+    default: S3_DEFAULTS.rotate_interval,
+    description: 'Maximum time between the first record of a file and its upload, in milliseconds.',
+  },
+  format: s3Format,
+  compression: { type: 'string', enum: ['none', 'gzip'], default: S3_DEFAULTS.compression },
+  server_side_encryption: {
+    type: ['string', 'null'],
+    enum: ['AES256', 'aws:kms', null],
+    default: null,
+    description: 'Server-side encryption of the files. With null, the bucket default applies.',
+  },
+  kms_key_id: {
+    type: ['string', 'null'],
+    minLength: 1,
+    maxLength: 2048,
+    default: null,
+    description: 'KMS key id, alias or ARN. Required with server_side_encryption "aws:kms".',
+  },
+};
+
 const s3Credentials = {
   type: 'object',
   additionalProperties: false,
@@ -42,35 +75,7 @@ const s3Credentials = {
       default: S3_DEFAULTS.prefix,
       description: 'Start of every object key, such as "datastreamer/". It must not start with "/".',
     },
-    flush_size: {
-      type: 'integer',
-      minimum: 10,
-      maximum: 100_000,
-      default: S3_DEFAULTS.flush_size,
-      description: 'Maximum records per file.',
-    },
-    rotate_interval: {
-      type: 'integer',
-      minimum: 10_000,
-      maximum: 900_000,
-      default: S3_DEFAULTS.rotate_interval,
-      description: 'Maximum time between the first record of a file and its upload, in milliseconds.',
-    },
-    format: s3Format,
-    compression: { type: 'string', enum: ['none', 'gzip'], default: S3_DEFAULTS.compression },
-    server_side_encryption: {
-      type: ['string', 'null'],
-      enum: ['AES256', 'aws:kms', null],
-      default: null,
-      description: 'Server-side encryption of the files. With null, the bucket default applies.',
-    },
-    kms_key_id: {
-      type: ['string', 'null'],
-      minLength: 1,
-      maxLength: 2048,
-      default: null,
-      description: 'KMS key id, alias or ARN. Required with server_side_encryption "aws:kms".',
-    },
+    ...s3Settings,
   },
 };
 
@@ -130,12 +135,14 @@ const filtersInput = {
   },
 };
 
+const nameInput = { type: 'string', minLength: 1, maxLength: MAX_NAME_LENGTH };
+
 export const dataStreamInputSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['data_stream_type', 'destination'],
   properties: {
-    name: { type: 'string', minLength: 1, maxLength: MAX_NAME_LENGTH, description: 'Default: "<connection_type> stream".' },
+    name: { ...nameInput, description: 'Default: "<connection_type> stream".' },
     data_stream_type: {
       type: 'object',
       additionalProperties: false,
@@ -149,6 +156,61 @@ export const dataStreamInputSchema = {
       default: false,
       description: 'Start at the oldest retained record of the organisation instead of the newest.',
     },
+  },
+};
+
+/** Fields of the create body that a PATCH may repeat with their current value but not change. */
+const unchangeable = { description: 'Fixed when the stream is created. A PATCH may repeat the current value but not change it.' };
+
+/** The S3 settings without their defaults, because a PATCH keeps the current value of a setting it omits. */
+const s3SettingsPatch = Object.fromEntries(Object.entries(s3Settings).map(([name, schema]) => [name, withoutDefault(schema)]));
+
+function withoutDefault(schema: Record<string, unknown>): Record<string, unknown> {
+  const { default: _default, ...rest } = schema;
+  return rest;
+}
+
+/**
+ * Body of `PATCH /api/v2/data_stream/{id}`: the create body's fields in the
+ * same places, plus `status`. Every field is optional and an omitted field
+ * keeps its value. data-stream-patch.ts rejects changes to unchangeable
+ * fields and S3 settings on other destinations.
+ */
+export const dataStreamPatchSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    name: nameInput,
+    status: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['id'],
+      properties: { id: { type: 'integer', description: '1 resumes a Paused or Error stream, 2 pauses it.' } },
+    },
+    filters: { ...filtersInput, description: 'Event streams only: replaces the filters. An empty list removes them.' },
+    destination: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        connection_type: unchangeable,
+        format: { type: 'string', enum: ['csv', 'jsonl', 'json'], description: 'S3 streams: "csv" or "jsonl".' },
+        credentials: {
+          type: 'object',
+          additionalProperties: false,
+          description: 'S3 streams may change the settings listed here except the unchangeable ones, which name the destination.',
+          properties: {
+            region: unchangeable,
+            bucket_name: unchangeable,
+            role_arn: unchangeable,
+            prefix: unchangeable,
+            stream_name: unchangeable,
+            ...s3SettingsPatch,
+          },
+        },
+      },
+    },
+    data_stream_type: unchangeable,
+    stream_historic_data: unchangeable,
   },
 };
 

@@ -22,13 +22,13 @@ export interface DataStreamView {
   };
 }
 
-const STREAM_TYPE_DESCRIPTIONS: Record<StreamTypeId, string> = {
+export const STREAM_TYPE_DESCRIPTIONS: Readonly<Record<StreamTypeId, string>> = {
   1: 'Usage',
   2: 'Event',
   3: 'Usage & Events',
 };
 
-const STATUS_DESCRIPTIONS: Record<StreamStatusId, string> = {
+export const STATUS_DESCRIPTIONS: Readonly<Record<StreamStatusId, string>> = {
   1: 'Running',
   2: 'Paused',
   3: 'Error',
@@ -37,6 +37,16 @@ const STATUS_DESCRIPTIONS: Record<StreamStatusId, string> = {
 
 /** Placeholder that replaces secret values in views. */
 export const MASK = '********';
+
+/**
+ * Credentials whose values are secret, with the way each is masked. The
+ * table applies to every connection type, so a new destination's secrets
+ * need only an entry here.
+ */
+const SECRET_CREDENTIALS: Readonly<Record<string, (value: unknown) => unknown>> = {
+  headers: (value) => (Array.isArray(value) ? value.map((header) => maskHeaderValue(String(header))) : MASK),
+  signing_secret: maskUnlessNull,
+};
 
 /** Builds the view of a stream, with secrets masked. `recordsWaiting` comes from storage.countWaiting. */
 export function toDataStreamView(stream: DataStream, recordsWaiting: number): DataStreamView {
@@ -58,31 +68,29 @@ export function toDataStreamView(stream: DataStream, recordsWaiting: number): Da
   };
 }
 
+/** Splits a destination into connection_type, format and the rest, its credentials with secrets masked. */
 function viewDestination(destination: Destination): DataStreamView['destination'] {
-  switch (destination.connection_type) {
-    case 'S3': {
-      const { connection_type, format, ...credentials } = destination;
-      return { connection_type, format, credentials };
-    }
-
-    case 'AwsKinesis': {
-      const { connection_type, ...credentials } = destination;
-      return { connection_type, format: 'json', credentials };
-    }
-
-    case 'RestAPI': {
-      const { connection_type, headers, signing_secret, ...settings } = destination;
-      return {
-        connection_type,
-        format: 'json',
-        credentials: {
-          ...settings,
-          headers: headers.map(maskHeaderValue),
-          signing_secret: signing_secret === null ? null : MASK,
-        },
-      };
-    }
+  if (destination.connection_type === 'S3') {
+    const { connection_type, format, ...credentials } = destination;
+    return { connection_type, format, credentials: maskSecrets(credentials) };
   }
+
+  // Kinesis records and REST API request bodies are always JSON.
+  const { connection_type, ...credentials } = destination;
+  return { connection_type, format: 'json', credentials: maskSecrets(credentials) };
+}
+
+function maskSecrets(credentials: Record<string, unknown>): Record<string, unknown> {
+  const masked: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(credentials)) {
+    const mask = SECRET_CREDENTIALS[name];
+    masked[name] = mask === undefined ? value : mask(value);
+  }
+  return masked;
+}
+
+function maskUnlessNull(value: unknown): unknown {
+  return value === null ? null : MASK;
 }
 
 /** Keeps the header name of a "Name: value" line and masks its value. */

@@ -1,5 +1,7 @@
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Logger } from 'pino';
 
+import type { AwsClientFactory } from '../aws/clients.js';
 import type { Config } from '../config.js';
 import type { DeliveryEvents } from '../delivery/events.js';
 import type { Metrics } from '../metrics.js';
@@ -17,4 +19,9 @@ export interface ApiDeps {
   jwtSecret: Uint8Array;
   /** Attempts allowed per client address on POST /api/v1/authenticate, 20 per minute by default. */
   authenticateRateLimit?: { max: number; timeWindowMs: number };
+  /**
+   * AWS access for setup checks: the client factory that delivery uses and
+   * the service's own identity. Without it, setup checks fail with 503.
+   */
+  aws?: { clients: AwsClientFactory; serviceCredentials?: AwsCredentialIdentityProvider };
 }

@@ -39,6 +39,11 @@ export const API_ERRORS = {
     error_code: 1006,
     message: 'The request {part} is invalid: {count} problem(s) listed in errors.',
   },
+  setup_check_failed: {
+    status: 422,
+    error_code: 1007,
+    message: 'The AWS setup check failed: {diagnosis}',
+  },
 
   missing_bearer_token: {
     status: 401,
@@ -58,7 +63,7 @@ export const API_ERRORS = {
   invalid_refresh_token: {
     status: 401,
     error_code: 2004,
-    message: 'The refresh token is unknown or has expired. Authenticate with an application token instead.',
+    message: 'The refresh token is unknown, already used, expired or revoked. Authenticate with an application token instead.',
   },
   invalid_admin_token: {
     status: 401,
@@ -70,6 +75,11 @@ export const API_ERRORS = {
     error_code: 2006,
     message: 'Operator calls are disabled because no admin token is configured. Set DATASTREAMER_ADMIN_TOKEN and restart the service.',
   },
+  auth_token_revoked: {
+    status: 401,
+    error_code: 2007,
+    message: 'The auth token was issued from an application token that has been revoked. Authenticate with an active application token.',
+  },
 
   route_not_found: {
     status: 404,
@@ -80,6 +90,16 @@ export const API_ERRORS = {
     status: 404,
     error_code: 3002,
     message: 'Data stream {id} does not exist in your organisation. GET /api/v2/data_stream lists your streams.',
+  },
+  stream_state_conflict: {
+    status: 409,
+    error_code: 3003,
+    message: 'Data stream {id} is {status}, so it cannot be {action} now. {fix}',
+  },
+  application_token_not_found: {
+    status: 404,
+    error_code: 3004,
+    message: 'Application token {id} does not exist in your organisation or is already revoked. GET /api/v1/application_token lists the active tokens.',
   },
 
   body_too_large: {
@@ -102,6 +122,11 @@ export const API_ERRORS = {
     status: 503,
     error_code: 5002,
     message: 'The storage does not respond, so the service cannot serve requests. The service log names the cause.',
+  },
+  setup_check_unavailable: {
+    status: 503,
+    error_code: 5003,
+    message: 'The AWS setup check could not finish: {diagnosis}',
   },
 } as const satisfies Record<string, { status: number; error_code: number; message: string }>;
 
@@ -126,6 +151,8 @@ export interface ErrorBody {
   error_token: ErrorToken;
   message: string;
   errors?: FieldError[];
+  /** The diagnosis of a failed AWS setup check. */
+  diagnosis?: { code: string; message: string };
 }
 
 /** An error from the catalogue, thrown by handlers and hooks and rendered by the error handler. */
@@ -177,6 +204,12 @@ export const errorBodySchema = {
           message: { type: 'string' },
         },
       },
+    },
+    diagnosis: {
+      type: 'object',
+      description: 'Failed AWS setup checks only: the stable code of the cause, and a message naming the cause and the fix.',
+      required: ['code', 'message'],
+      properties: { code: { type: 'string' }, message: { type: 'string' } },
     },
   },
 } as const;

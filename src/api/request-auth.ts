@@ -2,12 +2,20 @@ import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 
 import { isAdminToken } from '../auth/admin-token.js';
 import { verifyAuthToken } from '../auth/auth-tokens.js';
+import type { Storage } from '../storage/index.js';
 import { apiError } from './errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** Organisation of the request's auth token, set by requireAuthToken. */
     organisationId: number;
+    /** Application token that the request's auth token was issued from, set by requireAuthToken. */
+    applicationTokenId: number;
+  }
+
+  interface FastifyInstance {
+    /** The API's storage, decorated by buildApi so that requireAuthToken can check for revoked application tokens. */
+    storage: Storage;
   }
 }
 
@@ -24,16 +32,22 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
-/** Rejects requests without a valid auth token and sets `request.organisationId` from it. */
+/**
+ * Rejects requests without a valid auth token, or whose application token
+ * has been revoked since the auth token was issued, and sets
+ * `request.organisationId` and `request.applicationTokenId` from it.
+ */
 export function requireAuthToken(jwtSecret: Uint8Array): onRequestAsyncHookHandler {
   return async (request) => {
     const token = bearerToken(request);
     if (token === undefined) throw apiError('missing_bearer_token', { token_kind: 'auth token' });
 
-    const organisationId = await verifyAuthToken(jwtSecret, token);
-    if (organisationId === undefined) throw apiError('invalid_auth_token', {});
+    const grant = await verifyAuthToken(jwtSecret, token);
+    if (grant === undefined) throw apiError('invalid_auth_token', {});
+    if (!request.server.storage.isApplicationTokenActive(grant.applicationTokenId)) throw apiError('auth_token_revoked', {});
 
-    request.organisationId = organisationId;
+    request.organisationId = grant.organisationId;
+    request.applicationTokenId = grant.applicationTokenId;
   };
 }
 

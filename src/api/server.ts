@@ -8,12 +8,17 @@ import { installErrorHandlers } from './error-handler.js';
 import { apiError, errorBodySchema } from './errors.js';
 import { parseJsonBody } from './json-body.js';
 import { registerOpenApi } from './openapi.js';
+import { applicationTokenRoutes } from './routes/application-tokens.js';
 import { authenticateRoutes } from './routes/authenticate.js';
+import { awsSetupRoutes } from './routes/aws-setup.js';
+import { dataStreamLookupRoutes } from './routes/data-stream-lookups.js';
 import { dataStreamRoutes } from './routes/data-streams.js';
+import { eventTypeRoutes } from './routes/event-types.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { organisationRoutes } from './routes/organisation.js';
+import { v1DataStreamRoutes } from './routes/v1-data-streams.js';
 import { compileValidator } from './validator.js';
 
 export type { ApiDeps } from './deps.js';
@@ -35,7 +40,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, genReqId: requestIdOf });
 
   app.setValidatorCompiler(compileValidator);
+  app.decorate('storage', deps.storage);
   app.decorateRequest('organisationId', 0);
+  app.decorateRequest('applicationTokenId', 0);
   app.addSchema(errorBodySchema);
   installErrorHandlers(app);
 
@@ -60,9 +67,15 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, deps);
   await app.register(authenticateRoutes, deps);
+  await app.register(applicationTokenRoutes, deps);
   await app.register(organisationRoutes, deps);
+  await app.register(eventTypeRoutes, deps);
   await app.register(ingestRoutes, deps);
+  // The lookup lists go first, so that /api/v2/data_stream/status and the like are never taken for a stream id.
+  await app.register(dataStreamLookupRoutes, deps);
   await app.register(dataStreamRoutes, deps);
+  await app.register(awsSetupRoutes, deps);
+  await app.register(v1DataStreamRoutes, deps);
   if (deps.metrics) await app.register(metricsRoutes, { registry: deps.metrics.registry });
 
   return app;

@@ -6,9 +6,16 @@ import type { Storage } from '../storage/index.js';
 
 /**
  * Auth tokens are JWTs signed with HS256. `sub` is the organisation id,
- * `iss` is "datastreamer" and `exp` lies `authTokenTtlSeconds` after issue.
+ * `tid` the id of the application token they were issued from, `iss` is
+ * "datastreamer" and `exp` lies `authTokenTtlSeconds` after issue.
  */
 export const AUTH_TOKEN_ISSUER = 'datastreamer';
+
+/** The organisation that an auth or refresh token acts for, and the application token it derives from. */
+export interface TokenGrant {
+  organisationId: number;
+  applicationTokenId: number;
+}
 
 const JWT_SECRET_SETTING = 'jwt_secret';
 
@@ -40,25 +47,35 @@ export function resolveJwtSecret(config: Config, storage: Storage): Uint8Array {
   return generated;
 }
 
-export async function signAuthToken(secret: Uint8Array, organisationId: number, ttlSeconds: number): Promise<string> {
-  return new SignJWT({})
+export async function signAuthToken(secret: Uint8Array, grant: TokenGrant, ttlSeconds: number): Promise<string> {
+  return new SignJWT({ tid: grant.applicationTokenId })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(String(organisationId))
+    .setSubject(String(grant.organisationId))
     .setIssuer(AUTH_TOKEN_ISSUER)
     .setIssuedAt()
     .setExpirationTime(`${ttlSeconds}s`)
     .sign(secret);
 }
 
-/** Returns the organisation id of a valid auth token, or undefined when the token is invalid or expired. */
-export async function verifyAuthToken(secret: Uint8Array, token: string): Promise<number | undefined> {
+/**
+ * Returns the grant of an auth token whose signature, issuer and expiry are
+ * valid, or undefined otherwise. Whether its application token is still
+ * active is for the caller to check.
+ */
+export async function verifyAuthToken(secret: Uint8Array, token: string): Promise<TokenGrant | undefined> {
   try {
     const { payload } = await jwtVerify(token, secret, { algorithms: ['HS256'], issuer: AUTH_TOKEN_ISSUER });
 
     const organisationId = Number(payload.sub);
-    return Number.isSafeInteger(organisationId) && organisationId > 0 ? organisationId : undefined;
+    const applicationTokenId = payload.tid;
+    if (!isPositiveId(organisationId) || !isPositiveId(applicationTokenId)) return undefined;
+    return { organisationId, applicationTokenId };
   } catch (error) {
     if (error instanceof joseErrors.JOSEError) return undefined;
     throw error;
   }
+}
+
+function isPositiveId(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
 }

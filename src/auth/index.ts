@@ -1,5 +1,5 @@
 export { isAdminToken } from './admin-token.js';
 export { findApplicationToken, issueApplicationToken, APPLICATION_TOKEN_PREFIX, type IssuedApplicationToken } from './application-tokens.js';
-export { resolveJwtSecret, signAuthToken, verifyAuthToken, AUTH_TOKEN_ISSUER } from './auth-tokens.js';
-export { findRefreshTokenOrganisation, issueRefreshToken, REFRESH_TOKEN_PREFIX } from './refresh-tokens.js';
+export { resolveJwtSecret, signAuthToken, verifyAuthToken, AUTH_TOKEN_ISSUER, type TokenGrant } from './auth-tokens.js';
+export { issueRefreshToken, redeemRefreshToken, REFRESH_TOKEN_PREFIX } from './refresh-tokens.js';
 export { generateToken, hashToken } from './tokens.js';

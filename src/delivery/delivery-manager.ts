@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 
+import type { StreamSnapshot } from '../metrics.js';
 import type { RecordKind } from '../records/types.js';
 import { StreamStatus, type DataStream, type Storage } from '../storage/types.js';
 import type { DeliveryEvents } from './events.js';
@@ -19,6 +20,7 @@ export class DeliveryManager implements DeliveryEvents {
   constructor(private readonly deps: WorkerDependencies) {
     this.storage = deps.storage;
     this.logger = deps.logger;
+    deps.metrics.setStreamSnapshot(() => this.snapshot());
   }
 
   start(): void {
@@ -61,6 +63,27 @@ export class DeliveryManager implements DeliveryEvents {
 
   get workerCount(): number {
     return this.workers.size;
+  }
+
+  /** Counts streams by destination and status, and their waiting records, for the metrics gauges. */
+  private snapshot(): StreamSnapshot {
+    const streams = new Map<string, { destination: string; status: string; count: number }>();
+    const waiting = new Map<string, number>();
+
+    for (const worker of this.workers.values()) {
+      const stream = worker.currentStream;
+      const destination = stream.destination.connection_type;
+      const status = stream.status === StreamStatus.Error ? 'error' : 'running';
+      const key = `${destination}|${status}`;
+      const entry = streams.get(key) ?? { destination, status, count: 0 };
+      entry.count += 1;
+      streams.set(key, entry);
+      waiting.set(destination, (waiting.get(destination) ?? 0) + this.storage.countWaiting(stream));
+    }
+    return {
+      streams: [...streams.values()],
+      waiting: [...waiting].map(([destination, count]) => ({ destination, count })),
+    };
   }
 
   private startWorker(stream: DataStream): void {

@@ -9,6 +9,8 @@ import { diagnoseAssumeRoleError, type DiagnosisContext } from './aws-diagnosis.
 import { DeliveryError } from './delivery-error.js';
 import { KinesisService } from './kinesis/kinesis-service.js';
 import { KinesisSink } from './kinesis/kinesis-sink.js';
+import { RestService } from './rest/rest-service.js';
+import { RestSink } from './rest/rest-sink.js';
 import { S3Service } from './s3/s3-service.js';
 import { S3Sink } from './s3/s3-sink.js';
 import type { Sink } from './sink.js';
@@ -23,7 +25,14 @@ export interface SinkDependencies {
 
 /** Builds the sink for a stream's destination, with its SDK client and assumed-role credentials. */
 export class SinkFactory {
-  constructor(private readonly deps: SinkDependencies) {}
+  private readonly rest: RestService;
+
+  constructor(private readonly deps: SinkDependencies) {
+    this.rest = new RestService({
+      policy: { allowLocal: deps.config.delivery.restAllowLocal },
+      timeoutMs: deps.config.delivery.restTimeoutMs,
+    });
+  }
 
   create(stream: DataStream): Sink {
     const destination = stream.destination;
@@ -43,9 +52,12 @@ export class SinkFactory {
         return this.refreshingExpiredCredentials(new KinesisSink(stream, this.deps.storage, service, diagnosis, this.deps.metrics), target);
       }
       case 'RestAPI':
-        // TODO: deliver to HTTPS endpoints.
-        throw new DeliveryError('configuration', 'connection_type_not_supported', 'RestAPI delivery is not available in this version.');
+        return new RestSink(stream, this.deps.storage, this.rest);
     }
+  }
+
+  async close(): Promise<void> {
+    await this.rest.close();
   }
 
   /**

@@ -8,6 +8,8 @@ export interface DeliveryOutcome {
   progressed: boolean;
   /** When nothing is due yet: the time (ms) at which the next step is due. */
   waitUntil?: number;
+  /** Ingest time (ms) of the oldest record delivered in this step, for the latency metric. */
+  firstIngestedAt?: number;
 }
 
 /**

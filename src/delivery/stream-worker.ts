@@ -46,6 +46,11 @@ export class StreamWorker {
     return this.stream.organisation_id;
   }
 
+  /** The stream as this worker last saw it, including its delivery status. */
+  get currentStream(): DataStream {
+    return this.stream;
+  }
+
   start(): void {
     this.loop ??= this.run();
   }
@@ -95,6 +100,9 @@ export class StreamWorker {
         const outcome = await this.sink.deliverNext(kind);
         progressed ||= outcome.progressed;
         delivered += outcome.delivered;
+        if (outcome.firstIngestedAt !== undefined && outcome.delivered > 0) {
+          this.deps.metrics.deliveryLatency.observe({ destination: this.stream.destination.connection_type }, (Date.now() - outcome.firstIngestedAt) / 1000);
+        }
         if (outcome.waitUntil !== undefined) nextDue = Math.min(nextDue, outcome.waitUntil);
       }
     } catch (error) {

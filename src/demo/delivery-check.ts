@@ -1,5 +1,6 @@
 import { parse } from 'csv-parse/sync';
 
+import { CHECK_OBJECT_NAME, CHECK_PARTITION_KEY } from '../aws/setup-check-writes.js';
 import type { LocalAws } from '../emulators/local-aws.js';
 import type { RecordKind } from '../records/types.js';
 
@@ -19,13 +20,18 @@ export interface DeliveryCount {
 
 type ExpectedIds = Record<RecordKind, number[]>;
 
-/** Counts, per kind, how often each ingested id arrived in S3 or Kinesis. */
+/**
+ * Counts, per kind, how often each ingested id arrived in S3 or Kinesis. The
+ * object and record that the setup check writes when a stream is created are
+ * not records and are skipped.
+ */
 export const countDeliveries = {
   async fromS3(aws: LocalAws, bucket: string, keys: string[], expected: ExpectedIds): Promise<DeliveryCount> {
     const arrivals: Record<RecordKind, number[]> = { usage: [], event: [] };
     let sampleLines: string[] = [];
 
     for (const key of keys) {
+      if (key.endsWith(CHECK_OBJECT_NAME)) continue;
       const kind: RecordKind = key.includes('/usage/') || key.startsWith('usage/') ? 'usage' : 'event';
       const text = await aws.getObjectText(bucket, key);
       if (sampleLines.length === 0 && /\.csv(\.gz)?$/.test(key)) sampleLines = text.split(/\r?\n/).slice(0, 4);
@@ -37,6 +43,7 @@ export const countDeliveries = {
   async fromKinesis(aws: LocalAws, streamName: string, expected: ExpectedIds): Promise<DeliveryCount> {
     const arrivals: Record<RecordKind, number[]> = { usage: [], event: [] };
     for (const record of await aws.readAllKinesisRecords(streamName)) {
+      if (record.partitionKey === CHECK_PARTITION_KEY) continue;
       const body = JSON.parse(record.data.toString('utf8')) as { id: number; traffic_type?: unknown };
       arrivals[body.traffic_type === undefined ? 'event' : 'usage'].push(body.id);
     }

@@ -9,7 +9,13 @@ export type GateRejection =
   | { kind: 'unknown-access-key'; accessKeyId: string }
   | { kind: 'invalid-session-token' }
   | { kind: 'expired' }
-  | { kind: 'access-denied'; principalArn: string; action: string; resource: string };
+  | { kind: 'access-denied'; principalArn: string; action: string; resource: string }
+  // S3 only: the bucket's Object Ownership disables ACLs, and the request set one.
+  | { kind: 'acl-not-supported' }
+  // S3 only: KMS denied the kms:GenerateDataKey call that S3 makes with the caller's identity.
+  | { kind: 'kms-access-denied'; principalArn: string; keyArn: string }
+  // Kinesis only: kinesalite contains the streams of the gate's region, so a stream in any other region does not exist.
+  | { kind: 'stream-not-found'; streamName: string; accountId: string };
 
 export interface GateResponse {
   status: number;
@@ -44,6 +50,18 @@ export function s3ErrorResponse(rejection: GateRejection): GateResponse {
         `User: ${rejection.principalArn} is not authorized to perform: ${rejection.action} on resource: ` +
           `"${rejection.resource}" because no identity-based policy allows the ${rejection.action} action`,
       );
+    case 'acl-not-supported':
+      return s3Error(400, 'AccessControlListNotSupported', 'The bucket does not allow ACLs');
+    // S3 forwards KMS's denial as its own AccessDenied, naming the KMS action and key.
+    case 'kms-access-denied':
+      return s3Error(
+        403,
+        'AccessDenied',
+        `User: ${rejection.principalArn} is not authorized to perform: kms:GenerateDataKey on resource: ${rejection.keyArn} ` +
+          'because no identity-based policy allows the kms:GenerateDataKey action',
+      );
+    case 'stream-not-found':
+      throw new Error(`Gate rejection ${rejection.kind} does not apply to S3`);
   }
 }
 
@@ -70,6 +88,11 @@ export function kinesisErrorResponse(rejection: GateRejection): GateResponse {
         `User: ${rejection.principalArn} is not authorized to perform: ${rejection.action} on resource: ` +
           `${rejection.resource} because no identity-based policy allows the ${rejection.action} action`,
       );
+    case 'stream-not-found':
+      return kinesisError(400, 'ResourceNotFoundException', `Stream ${rejection.streamName} under account ${rejection.accountId} not found.`);
+    case 'acl-not-supported':
+    case 'kms-access-denied':
+      throw new Error(`Gate rejection ${rejection.kind} does not apply to Kinesis`);
   }
 }
 

@@ -13,15 +13,21 @@ import {
   type GateResponse,
 } from './gate-errors.js';
 import { createLogger } from '../logger.js';
-import { CUSTOMER_ACCOUNT_ID, LOCAL_REGION, type Iam, type Principal } from './iam.js';
+import { accountOfArn, CUSTOMER_ACCOUNT_ID, LOCAL_REGION, type Iam, type Principal } from './iam.js';
+import { bucketOfResource, checkS3BucketRules, S3BucketSettings } from './s3-buckets.js';
 
 export interface GateOptions {
   iam: Iam;
   service: 's3' | 'kinesis';
   /** Base URL of the upstream emulator, for example http://127.0.0.1:4568 for s3rver. */
   target: string;
-  /** Region that clients must sign for, and the region in Kinesis stream ARNs. Default LOCAL_REGION. */
+  /**
+   * Region of the upstream's buckets and streams, default LOCAL_REGION. S3 requests must be signed for
+   * their bucket's region. Kinesis requests signed for another region find no stream there.
+   */
   region?: string;
+  /** S3 only: regions and ACL settings of buckets. Default: every bucket in `region`, accepting ACLs. */
+  buckets?: S3BucketSettings;
   /** Account in Kinesis stream ARNs. Default CUSTOMER_ACCOUNT_ID. */
   accountId?: string;
   /** Logs failures of the gate itself. Rejected requests are not logged but recorded in `requests`. */
@@ -71,7 +77,8 @@ const S3RVER_ACCESS_KEY_ID = 'S3RVER';
 export async function startGate(options: GateOptions): Promise<Gate> {
   const { iam, service } = options;
   const region = options.region ?? LOCAL_REGION;
-  const streamArnPrefix = `arn:aws:kinesis:${region}:${options.accountId ?? CUSTOMER_ACCOUNT_ID}:stream/`;
+  const accountId = options.accountId ?? CUSTOMER_ACCOUNT_ID;
+  const buckets = options.buckets ?? new S3BucketSettings(region);
   const target = new URL(options.target);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const logger = (options.logger ?? createLogger()).child({ component: `${service}-gate` });
@@ -86,11 +93,13 @@ export async function startGate(options: GateOptions): Promise<Gate> {
     const injector = faultInjector;
     const body = service === 'kinesis' || injector !== null ? await readBody(request) : undefined;
 
+    // A Kinesis stream ARN names the region that the request is signed for.
+    const streamArnPrefix = `arn:aws:kinesis:${credential?.region ?? region}:${accountId}:stream/`;
     const operation =
       service === 's3'
         ? s3Operation(request.method ?? 'GET', url)
         : kinesisOperation(headerValue(request.headers, 'x-amz-target'), body ?? Buffer.alloc(0), streamArnPrefix);
-    const { principal, rejection } = checkRequest(iam, region, credential, operation);
+    const { principal, rejection } = checkRequest({ iam, service, region, buckets }, credential, operation, request.headers);
     const fault = rejection === undefined ? injector?.({ ...operation, body: body ?? Buffer.alloc(0) }) : undefined;
     requests.push({
       accessKeyId: credential?.accessKeyId ?? '',
@@ -189,22 +198,33 @@ export async function startGate(options: GateOptions): Promise<Gate> {
   };
 }
 
-/** Authenticates the credential, then authorizes the operation for the principal behind it. */
+interface GateRules {
+  iam: Iam;
+  service: 's3' | 'kinesis';
+  region: string;
+  buckets: S3BucketSettings;
+}
+
+/**
+ * Authenticates the credential, then authorizes the operation for the principal behind it, then applies
+ * the service's own rules: S3's bucket settings, and Kinesis's streams existing in the gate's region only.
+ */
 function checkRequest(
-  iam: Iam,
-  region: string,
+  rules: GateRules,
   credential: SigV4Credential | undefined,
   operation: AuthorizedOperation,
+  headers: http.IncomingHttpHeaders,
 ): { principal?: Principal; rejection?: GateRejection } {
   if (credential === undefined) {
     return { rejection: { kind: 'missing-authentication' } };
   }
-  if (credential.region !== region) {
-    return { rejection: { kind: 'wrong-region', signedRegion: credential.region, expectedRegion: region } };
+  const expectedRegion = expectedSigningRegion(rules, credential.region, operation);
+  if (credential.region !== expectedRegion) {
+    return { rejection: { kind: 'wrong-region', signedRegion: credential.region, expectedRegion } };
   }
 
   // TODO: verify the SigV4 signature with the identity's or session's secret key; only the access key id is checked.
-  const result = iam.authenticate(credential.accessKeyId, credential.sessionToken);
+  const result = rules.iam.authenticate(credential.accessKeyId, credential.sessionToken);
   if (!result.ok) {
     if (result.failure === 'unknown-access-key') {
       return { rejection: { kind: 'unknown-access-key', accessKeyId: credential.accessKeyId } };
@@ -213,10 +233,31 @@ function checkRequest(
   }
 
   const { principal } = result;
-  if (!iam.isAllowed(principal, operation.action, operation.resource)) {
+  if (!rules.iam.isAllowed(principal, operation.action, operation.resource)) {
     return { principal, rejection: { kind: 'access-denied', principalArn: principal.arn, ...operation } };
   }
+
+  if (rules.service === 's3') {
+    return { principal, rejection: checkS3BucketRules(rules.iam, rules.buckets, principal, operation, headers) };
+  }
+  if (credential.region !== rules.region) {
+    const [streamArnHead, streamName = ''] = operation.resource.split(':stream/');
+    return { principal, rejection: { kind: 'stream-not-found', streamName, accountId: accountOfArn(streamArnHead) } };
+  }
   return { principal };
+}
+
+/**
+ * S3 requests must be signed for the region of their bucket, and requests without a bucket for the gate's
+ * region. A Kinesis request that names a stream may be signed for any region, because each region has
+ * its own streams. Other Kinesis requests, such as ListStreams, must be signed for the gate's region.
+ */
+function expectedSigningRegion(rules: GateRules, signedRegion: string, operation: AuthorizedOperation): string {
+  if (rules.service === 's3') {
+    const bucket = bucketOfResource(operation.resource);
+    return bucket === undefined ? rules.region : rules.buckets.regionOf(bucket);
+  }
+  return operation.resource.includes(':stream/') ? signedRegion : rules.region;
 }
 
 function forwardedRequestHeaders(headers: http.IncomingHttpHeaders, service: 's3' | 'kinesis'): http.OutgoingHttpHeaders {

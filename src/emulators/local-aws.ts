@@ -12,6 +12,7 @@ import {
 } from './admin-operations.js';
 import { startGate, type Gate } from './gate.js';
 import { CUSTOMER_ACCOUNT_ID, Iam, LOCAL_REGION, OPERATOR_ROLE_ARN, newAccessKeyId, type Permission } from './iam.js';
+import { S3BucketSettings } from './s3-buckets.js';
 import { startStsServer, type StsServer } from './sts-server.js';
 import { startKinesalite, startS3rver, type UpstreamServer } from './upstreams.js';
 
@@ -39,7 +40,20 @@ export interface LocalAws {
   adminS3Client(): S3Client;
   /** Returns the admin Kinesis client. LocalAws owns it and destroys it on close. */
   adminKinesisClient(): KinesisClient;
-  createBucket(bucket: string): Promise<void>;
+  /** Creates the bucket in the local region, then moves it to `region` when one is given (see setBucketRegion). */
+  createBucket(bucket: string, region?: string): Promise<void>;
+  /**
+   * Puts the bucket in another region. S3 requests for it must then be signed for that region, or they fail
+   * as on S3 with AuthorizationHeaderMalformed naming the bucket's region. The admin clients sign for the
+   * local region, so they no longer reach the bucket either.
+   */
+  setBucketRegion(bucket: string, region: string): void;
+  /**
+   * Sets the bucket's Object Ownership to "Bucket owner enforced" (true) or back to accepting ACLs (false).
+   * With ACLs disabled, a request that sets an ACL other than bucket-owner-full-control gets 400
+   * AccessControlListNotSupported.
+   */
+  setBucketRefusesAcls(bucket: string, refuses?: boolean): void;
   /** Creates the stream and waits until it is ACTIVE. */
   createKinesisStream(streamName: string, shardCount: number): Promise<void>;
   listAllObjects(bucket: string): Promise<string[]>;
@@ -61,6 +75,7 @@ const ADMIN_PRINCIPAL_ARN = `arn:aws:iam::${CUSTOMER_ACCOUNT_ID}:user/local-admi
  */
 export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws> {
   const iam = new Iam();
+  const buckets = new S3BucketSettings(LOCAL_REGION);
   const operator = {
     accessKeyId: newAccessKeyId('AKIA'),
     secretAccessKey: 'local-operator-secret',
@@ -88,7 +103,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     s3rver = await track(startS3rver(options.directory));
     kinesalite = await track(startKinesalite());
     sts = await track(startStsServer({ iam, credentialLifetimeSeconds: options.credentialLifetimeSeconds }));
-    s3Gate = await track(startGate({ iam, service: 's3', target: s3rver.url, region: LOCAL_REGION }));
+    s3Gate = await track(startGate({ iam, service: 's3', target: s3rver.url, region: LOCAL_REGION, buckets }));
     kinesisGate = await track(startGate({ iam, service: 'kinesis', target: kinesalite.url, region: LOCAL_REGION }));
   } catch (error) {
     await closeAll();
@@ -122,7 +137,12 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     admin,
     adminS3Client: () => s3,
     adminKinesisClient: () => kinesis,
-    createBucket: (bucket) => createBucket(s3, bucket),
+    async createBucket(bucket, region) {
+      await createBucket(s3, bucket);
+      if (region !== undefined) buckets.setRegion(bucket, region);
+    },
+    setBucketRegion: (bucket, region) => buckets.setRegion(bucket, region),
+    setBucketRefusesAcls: (bucket, refuses = true) => buckets.setAclsDisabled(bucket, refuses),
     createKinesisStream: (streamName, shardCount) => createKinesisStream(kinesis, streamName, shardCount),
     listAllObjects: (bucket) => listAllObjects(s3, bucket),
     getObjectText: (bucket, key) => getObjectText(s3, bucket, key),

@@ -21,6 +21,14 @@ export interface ApplicationToken {
   revoked: string | null;
 }
 
+export interface StoredRefreshToken {
+  organisation_id: number;
+  /** The application token this refresh token was issued from; null only for rows older than that link. */
+  application_token_id: number | null;
+  /** Expiry in ms since the epoch. */
+  expires_at: number;
+}
+
 /** Stream status ids, as the data streamer API has always numbered them. */
 export const StreamStatus = {
   Running: 1,
@@ -155,12 +163,19 @@ export interface Storage {
   findMissingOrganisations(ids: number[]): number[];
 
   createApplicationToken(organisationId: number, tokenHash: string, description: string): ApplicationToken;
+  /** Returns the token with this hash unless it is revoked, and records the use in `last_used`. */
   findApplicationToken(tokenHash: string): ApplicationToken | undefined;
+  /** Returns whether the application token exists and is not revoked. */
+  isApplicationTokenActive(id: number): boolean;
   listApplicationTokens(organisationId: number): ApplicationToken[];
+  /** Revokes the token and deletes the refresh tokens issued from it. Returns false when it is unknown or already revoked. */
   revokeApplicationToken(organisationId: number, tokenId: number): boolean;
 
-  createRefreshToken(organisationId: number, tokenHash: string, expiresAt: number): void;
-  findRefreshToken(tokenHash: string): { organisation_id: number; expires_at: number } | undefined;
+  /** Stores a refresh token; `expiresAt` is in ms since the epoch. */
+  createRefreshToken(organisationId: number, tokenHash: string, expiresAt: number, applicationTokenId: number): void;
+  findRefreshToken(tokenHash: string): StoredRefreshToken | undefined;
+  /** Deletes a refresh token. Returns false when it was already gone. */
+  deleteRefreshToken(tokenHash: string): boolean;
 
   getSetting(name: string): string | undefined;
   setSetting(name: string, value: string): void;

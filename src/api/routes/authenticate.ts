@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 
 import { findApplicationToken } from '../../auth/application-tokens.js';
-import { signAuthToken } from '../../auth/auth-tokens.js';
-import { findRefreshTokenOrganisation, issueRefreshToken } from '../../auth/refresh-tokens.js';
+import { signAuthToken, type TokenGrant } from '../../auth/auth-tokens.js';
+import { issueRefreshToken, redeemRefreshToken } from '../../auth/refresh-tokens.js';
 import type { ApiDeps } from '../deps.js';
 import { apiError, errorBodyRef } from '../errors.js';
 
@@ -20,7 +20,8 @@ const schema = {
   summary: 'Exchange an application token or a refresh token for an auth token',
   description:
     'Send either application_token or refresh_token. The auth token is a JWT for the Authorization: Bearer header of every ' +
-    'other call. Attempts are rate limited per client address.',
+    'other call. A refresh token works once: the response carries its replacement. Revoking the application token ends ' +
+    'its auth and refresh tokens at once. Attempts are rate limited per client address.',
   body: {
     type: 'object',
     additionalProperties: false,
@@ -32,7 +33,7 @@ const schema = {
       required: ['auth_token', 'refresh_token'],
       properties: {
         auth_token: { type: 'string', description: 'JWT, valid for DATASTREAMER_AUTH_TOKEN_TTL seconds.' },
-        refresh_token: { type: 'string', description: 'Exchange it for a new auth token when the current one expires.' },
+        refresh_token: { type: 'string', description: 'Exchange it once for a new auth token when the current one expires.' },
       },
     },
     401: errorBodyRef,
@@ -52,23 +53,19 @@ export const authenticateRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps)
       const { application_token, refresh_token } = request.body;
       checkOneTokenGiven(request.body);
 
+      let grant: TokenGrant | undefined;
       if (application_token !== undefined) {
         const found = findApplicationToken(storage, application_token);
         if (found === undefined) throw apiError('invalid_application_token', {});
-
-        return {
-          auth_token: await signAuthToken(jwtSecret, found.organisation_id, config.authTokenTtlSeconds),
-          refresh_token: issueRefreshToken(storage, found.organisation_id, config.refreshTokenTtlSeconds),
-        };
+        grant = { organisationId: found.organisation_id, applicationTokenId: found.id };
+      } else {
+        grant = redeemRefreshToken(storage, refresh_token!);
+        if (grant === undefined) throw apiError('invalid_refresh_token', {});
       }
 
-      const organisationId = findRefreshTokenOrganisation(storage, refresh_token!);
-      if (organisationId === undefined) throw apiError('invalid_refresh_token', {});
-
-      // TODO: rotate the refresh token once storage can delete one. Until then it stays valid until it expires.
       return {
-        auth_token: await signAuthToken(jwtSecret, organisationId, config.authTokenTtlSeconds),
-        refresh_token,
+        auth_token: await signAuthToken(jwtSecret, grant, config.authTokenTtlSeconds),
+        refresh_token: issueRefreshToken(storage, grant, config.refreshTokenTtlSeconds),
       };
     },
   );

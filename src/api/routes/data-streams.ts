@@ -1,9 +1,13 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { FastifyPluginAsync } from 'fastify';
 
-import type { DataStream } from '../../storage/index.js';
-import { dataStreamIdParamsSchema, dataStreamInputSchema, dataStreamViewSchema } from '../data-stream-schemas.js';
+import { StreamStatus, type DataStream } from '../../storage/index.js';
+import { applyDataStreamPatch, PENDING_STREAM_FIX, type DataStreamPatch } from '../data-stream-patch.js';
+import { dataStreamIdParamsSchema, dataStreamInputSchema, dataStreamPatchSchema, dataStreamViewSchema } from '../data-stream-schemas.js';
+import { requireSetupCheck } from '../aws-setup-check.js';
 import { toNewDataStream, type DataStreamInput } from '../data-stream-input.js';
-import { toDataStreamView } from '../data-stream-view.js';
+import { STATUS_DESCRIPTIONS, toDataStreamView } from '../data-stream-view.js';
+import { requireDecimalId } from '../decimal-id.js';
 import type { ApiDeps } from '../deps.js';
 import { apiError, errorBodyRef } from '../errors.js';
 import { AUTH_TOKEN_SECURITY, requireAuthToken } from '../request-auth.js';
@@ -40,14 +44,20 @@ export const dataStreamRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =
       schema: {
         tags,
         summary: 'Create a data stream',
-        description: 'The stream starts Running. Its Location header names the new resource.',
+        description:
+          'Before the stream is stored, datastreamer assumes the role with the external id org-<organisation id> and writes ' +
+          'a check object (S3) or check record (Kinesis); a failure answers 422 with a diagnosis. ' +
+          'The stream starts Running. Its Location header names the new resource.',
         security: AUTH_TOKEN_SECURITY,
         body: dataStreamInputSchema,
-        response: { 201: dataStreamViewSchema, 401: errorBodyRef, 422: errorBodyRef },
+        response: { 201: dataStreamViewSchema, 401: errorBodyRef, 422: errorBodyRef, 503: errorBodyRef },
       },
     },
     async (request, reply) => {
-      const stream = storage.createDataStream(toNewDataStream(request.organisationId, request.body));
+      const newStream = toNewDataStream(request.organisationId, request.body);
+      if (deps.config.setupCheckOnCreate) await requireSetupCheck(deps, request.organisationId, newStream.destination);
+
+      const stream = storage.createDataStream(newStream);
       delivery.streamChanged(stream.id);
 
       request.log.info({ organisation_id: stream.organisation_id, stream_id: stream.id }, 'data stream created');
@@ -71,6 +81,7 @@ export const dataStreamRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =
   app.get<{ Params: IdParams }>(
     `${BASE_PATH}/:id`,
     {
+      preValidation: requireDecimalId,
       schema: {
         tags,
         summary: 'Show a data stream, with secrets masked',
@@ -82,20 +93,122 @@ export const dataStreamRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =
     async (request) => view(findStream(request.organisationId, request.params.id)),
   );
 
-  app.delete<{ Params: IdParams }>(
+  app.patch<{ Params: IdParams; Body: DataStreamPatch }>(
     `${BASE_PATH}/:id`,
     {
+      preValidation: requireDecimalId,
       schema: {
         tags,
-        summary: 'Delete a data stream',
-        description: 'Delivery of the stream stops. Records already delivered stay at the destination.',
+        summary: 'Change, pause or resume a data stream',
+        description:
+          'Send only the fields to change, in the same places as in the create body. {"status": {"id": 2}} pauses: ' +
+          'the stream keeps its place and delivers the records that arrive meanwhile once resumed with {"status": {"id": 1}}. ' +
+          'Resuming an Error stream retries at once. name, filters (event streams) and the S3 settings flush_size, ' +
+          'rotate_interval, format, compression, server_side_encryption and kms_key_id can change; the destination itself, ' +
+          'data_stream_type and stream_historic_data cannot.',
         security: AUTH_TOKEN_SECURITY,
         params: dataStreamIdParamsSchema,
-        response: { 202: { type: 'null', description: 'The stream is deleted.' }, 401: errorBodyRef, 404: errorBodyRef, 422: errorBodyRef },
+        body: dataStreamPatchSchema,
+        response: { 202: dataStreamViewSchema, 401: errorBodyRef, 404: errorBodyRef, 409: errorBodyRef, 422: errorBodyRef },
       },
     },
     async (request, reply) => {
       const { id } = request.params;
+
+      // No await between reading and writing, so no delivery update can slip in between.
+      const current = findStream(request.organisationId, id);
+      const changed = applyDataStreamPatch(current, request.body);
+      if (!isDeepStrictEqual(changed, current)) {
+        storage.updateDataStream(changed);
+        delivery.streamChanged(id);
+        if (current.status === StreamStatus.Error && changed.status === StreamStatus.Running) delivery.retryNow(id);
+
+        request.log.info(
+          { organisation_id: request.organisationId, stream_id: id, status: changed.status, fields: Object.keys(request.body) },
+          'data stream changed',
+        );
+      }
+
+      return reply.code(202).send(view(findStream(request.organisationId, id)));
+    },
+  );
+
+  app.post<{ Params: IdParams }>(
+    `${BASE_PATH}/:id/restart`,
+    {
+      preValidation: requireDecimalId,
+      schema: {
+        tags,
+        summary: 'Retry delivery of a data stream now',
+        description:
+          'An Error stream becomes Running and retries at once, and a Running stream skips its wait before the next retry. ' +
+          'last_error stays until a delivery succeeds. A Paused stream answers 409: resume it with PATCH {"status": {"id": 1}}.',
+        security: AUTH_TOKEN_SECURITY,
+        params: dataStreamIdParamsSchema,
+        response: { 202: dataStreamViewSchema, 401: errorBodyRef, 404: errorBodyRef, 409: errorBodyRef, 422: errorBodyRef },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const stream = findStream(request.organisationId, id);
+
+      switch (stream.status) {
+        case StreamStatus.Paused:
+          throw apiError('stream_state_conflict', {
+            id,
+            status: STATUS_DESCRIPTIONS[stream.status],
+            action: 'restarted',
+            fix: `Resume it with PATCH ${BASE_PATH}/${id} and the body {"status": {"id": 1}}.`,
+          });
+
+        case StreamStatus.Pending:
+          throw apiError('stream_state_conflict', { id, status: STATUS_DESCRIPTIONS[stream.status], action: 'restarted', fix: PENDING_STREAM_FIX });
+
+        case StreamStatus.Error:
+          // failing_since stays too, so a fault that persists moves the stream back to Error without a new grace period.
+          storage.updateDataStream({ ...stream, status: StreamStatus.Running });
+          delivery.streamChanged(id);
+          delivery.retryNow(id);
+          break;
+
+        case StreamStatus.Running:
+          delivery.retryNow(id);
+          break;
+      }
+
+      request.log.info({ organisation_id: request.organisationId, stream_id: id, previous_status: stream.status }, 'data stream restarted');
+      return reply.code(202).send(view(findStream(request.organisationId, id)));
+    },
+  );
+
+  app.delete<{ Params: IdParams }>(
+    `${BASE_PATH}/:id`,
+    {
+      preValidation: requireDecimalId,
+      schema: {
+        tags,
+        summary: 'Delete a data stream',
+        description:
+          'Delivery of the stream stops. Records already delivered stay at the destination. ' +
+          'A Pending stream answers 409 until its AWS setup check has finished.',
+        security: AUTH_TOKEN_SECURITY,
+        params: dataStreamIdParamsSchema,
+        response: {
+          202: { type: 'null', description: 'The stream is deleted.' },
+          401: errorBodyRef,
+          404: errorBodyRef,
+          409: errorBodyRef,
+          422: errorBodyRef,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+
+      const stream = findStream(request.organisationId, id);
+      if (stream.status === StreamStatus.Pending) {
+        throw apiError('stream_state_conflict', { id, status: STATUS_DESCRIPTIONS[stream.status], action: 'deleted', fix: PENDING_STREAM_FIX });
+      }
       if (!storage.deleteDataStream(request.organisationId, id)) throw apiError('data_stream_not_found', { id });
       delivery.streamChanged(id);
 

@@ -17,6 +17,7 @@ const PARTIAL_RETRY_ROUNDS = 8;
 
 interface InFlightBatch {
   lastSeq: number;
+  firstIngestedAt: number;
   total: number;
   /** Entries not yet accepted by the stream. */
   pending: PutRecordsRequestEntry[];
@@ -47,7 +48,7 @@ export class KinesisSink implements Sink {
 
     this.inFlight.delete(kind);
     this.storage.advanceCursor(this.stream.id, kind, batch.lastSeq, batch.total, new Date().toISOString());
-    return { delivered: batch.total, progressed: true };
+    return { delivered: batch.total, progressed: true, firstIngestedAt: batch.firstIngestedAt };
   }
 
   private takeNextBatch(kind: RecordKind): InFlightBatch | undefined {
@@ -56,7 +57,7 @@ export class KinesisSink implements Sink {
     if (records.length === 0) return undefined;
 
     const { entries, lastSeq } = buildPutRecordsBatch(records, recordFilter(kind, this.stream.filters));
-    const batch = { lastSeq, total: entries.length, pending: entries };
+    const batch = { lastSeq, firstIngestedAt: records[0].ingested_at, total: entries.length, pending: entries };
     this.inFlight.set(kind, batch);
     return batch;
   }

@@ -49,7 +49,7 @@ export class S3Sink implements Sink {
     }
 
     this.storage.completeS3File(file, bodies.length, new Date(this.now()).toISOString());
-    return { delivered: bodies.length, progressed: true };
+    return { delivered: bodies.length, progressed: true, firstIngestedAt: records[0]?.ingested_at };
   }
 
   /** Fixes the range of the next file once it is full or its rotate_interval has passed. */

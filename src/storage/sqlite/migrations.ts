@@ -93,4 +93,15 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: 'link refresh tokens to the application token they were issued from',
+    // Refresh tokens from before this migration name no application token, so revoking one could not
+    // reach them. They are deleted: their holders authenticate again with their application token.
+    sql: `
+      DELETE FROM refresh_tokens;
+      ALTER TABLE refresh_tokens ADD COLUMN application_token_id INTEGER REFERENCES application_tokens(id);
+      CREATE INDEX refresh_tokens_application_token ON refresh_tokens (application_token_id);
+    `,
+  },
 ];

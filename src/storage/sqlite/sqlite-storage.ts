@@ -14,6 +14,7 @@ import type {
   Organisation,
   PlannedS3File,
   Storage,
+  StoredRefreshToken,
   StreamError,
   StreamStatusId,
 } from '../types.js';
@@ -94,21 +95,35 @@ export class SqliteStorage implements Storage {
     return token;
   }
 
+  isApplicationTokenActive(id: number): boolean {
+    return this.statements.selectActiveApplicationToken.get(id) !== undefined;
+  }
+
   listApplicationTokens(organisationId: number): ApplicationToken[] {
     return this.statements.listApplicationTokens.all(organisationId) as ApplicationToken[];
   }
 
   revokeApplicationToken(organisationId: number, tokenId: number): boolean {
-    const info = this.statements.revokeApplicationToken.run(new Date().toISOString(), tokenId, organisationId);
-    return info.changes > 0;
+    const revoke = this.db.transaction(() => {
+      const info = this.statements.revokeApplicationToken.run(new Date().toISOString(), tokenId, organisationId);
+      if (info.changes === 0) return false;
+
+      this.statements.deleteRefreshTokensOf.run(tokenId);
+      return true;
+    });
+    return revoke();
   }
 
-  createRefreshToken(organisationId: number, tokenHash: string, expiresAt: number): void {
-    this.statements.insertRefreshToken.run(tokenHash, organisationId, expiresAt);
+  createRefreshToken(organisationId: number, tokenHash: string, expiresAt: number, applicationTokenId: number): void {
+    this.statements.insertRefreshToken.run(tokenHash, organisationId, expiresAt, applicationTokenId);
   }
 
-  findRefreshToken(tokenHash: string): { organisation_id: number; expires_at: number } | undefined {
-    return this.statements.selectRefreshToken.get(tokenHash) as { organisation_id: number; expires_at: number } | undefined;
+  findRefreshToken(tokenHash: string): StoredRefreshToken | undefined {
+    return this.statements.selectRefreshToken.get(tokenHash) as StoredRefreshToken | undefined;
+  }
+
+  deleteRefreshToken(tokenHash: string): boolean {
+    return this.statements.deleteRefreshToken.run(tokenHash).changes > 0;
   }
 
   getSetting(name: string): string | undefined {
@@ -299,14 +314,17 @@ function prepareStatements(db: Database.Database) {
     selectApplicationToken: db.prepare(
       'SELECT id, organisation_id, description, created, last_used, revoked FROM application_tokens WHERE token_hash = ? AND revoked IS NULL',
     ),
+    selectActiveApplicationToken: db.prepare('SELECT 1 FROM application_tokens WHERE id = ? AND revoked IS NULL'),
     touchApplicationToken: db.prepare('UPDATE application_tokens SET last_used = ? WHERE id = ?'),
     listApplicationTokens: db.prepare(
       'SELECT id, organisation_id, description, created, last_used, revoked FROM application_tokens WHERE organisation_id = ? ORDER BY id',
     ),
     revokeApplicationToken: db.prepare('UPDATE application_tokens SET revoked = ? WHERE id = ? AND organisation_id = ? AND revoked IS NULL'),
 
-    insertRefreshToken: db.prepare('INSERT INTO refresh_tokens (token_hash, organisation_id, expires_at) VALUES (?, ?, ?)'),
-    selectRefreshToken: db.prepare('SELECT organisation_id, expires_at FROM refresh_tokens WHERE token_hash = ?'),
+    insertRefreshToken: db.prepare('INSERT INTO refresh_tokens (token_hash, organisation_id, expires_at, application_token_id) VALUES (?, ?, ?, ?)'),
+    selectRefreshToken: db.prepare('SELECT organisation_id, application_token_id, expires_at FROM refresh_tokens WHERE token_hash = ?'),
+    deleteRefreshToken: db.prepare('DELETE FROM refresh_tokens WHERE token_hash = ?'),
+    deleteRefreshTokensOf: db.prepare('DELETE FROM refresh_tokens WHERE application_token_id = ?'),
 
     selectSetting: db.prepare('SELECT value FROM settings WHERE name = ?'),
     upsertSetting: db.prepare('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value'),
