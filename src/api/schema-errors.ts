@@ -1,5 +1,6 @@
 import type { ErrorObject } from 'ajv';
 
+import { fieldPathOf, rangeMessage, typeMessage } from '../records/ajv-error-text.js';
 import { AWS_FORMATS } from './aws-formats.js';
 import type { FieldError } from './errors.js';
 
@@ -17,7 +18,7 @@ export function toFieldErrors(errors: readonly ErrorObject[]): FieldError[] {
     // A missing discriminator property also fails `required`, which reports it more clearly.
     if (error.keyword === 'discriminator' && error.params.tagValue === undefined) continue;
 
-    const fieldError = { field: fieldOf(error), message: messageOf(error) };
+    const fieldError = { field: fieldPathOf(error), message: messageOf(error) };
 
     const key = `${fieldError.field}\n${fieldError.message}`;
     if (seen.has(key)) continue;
@@ -27,29 +28,6 @@ export function toFieldErrors(errors: readonly ErrorObject[]): FieldError[] {
   }
   return fieldErrors;
 }
-
-function fieldOf(error: ErrorObject): string {
-  const segments = error.instancePath
-    .split('/')
-    .slice(1)
-    .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'));
-
-  if (error.keyword === 'required') segments.push(String(error.params.missingProperty));
-  if (error.keyword === 'additionalProperties') segments.push(String(error.params.additionalProperty));
-  if (error.keyword === 'discriminator') segments.push(String(error.params.tag));
-
-  return segments.join('.');
-}
-
-const TYPE_NAMES: Record<string, string> = {
-  integer: 'an integer',
-  number: 'a number',
-  string: 'a string',
-  boolean: 'true or false',
-  object: 'an object',
-  array: 'an array',
-  null: 'null',
-};
 
 function messageOf(error: ErrorObject): string {
   const schema = (error.parentSchema ?? {}) as Record<string, unknown>;
@@ -64,10 +42,8 @@ function messageOf(error: ErrorObject): string {
       return `is not a known property; remove it or correct its spelling (known properties: ${known})`;
     }
 
-    case 'type': {
-      const types: string[] = Array.isArray(schema.type) ? schema.type : [String(error.params.type)];
-      return `must be ${types.map((type) => TYPE_NAMES[type] ?? type).join(' or ')}, ${got}`;
-    }
+    case 'type':
+      return `${typeMessage(error, schema)}, ${got}`;
 
     case 'minimum':
     case 'maximum':
@@ -111,15 +87,6 @@ function discriminatorMessage(error: ErrorObject, schema: Record<string, unknown
   const branches = (schema.oneOf ?? []) as { properties?: Record<string, { const?: unknown }> }[];
   const allowed = branches.map((branch) => branch.properties?.[tag]?.const).filter((value) => value !== undefined);
   return `${describeValue(error.params.tagValue)} is not supported; use one of ${listValues(allowed)}`;
-}
-
-function rangeMessage(schema: Record<string, unknown>): string {
-  const kind = schema.type === 'integer' ? 'an integer' : 'a number';
-  const { minimum, maximum } = schema;
-
-  if (minimum !== undefined && maximum !== undefined) return `must be ${kind} from ${minimum} to ${maximum}`;
-  if (minimum !== undefined) return `must be ${kind} of at least ${minimum}`;
-  return `must be ${kind} of at most ${maximum}`;
 }
 
 function lengthMessage(schema: Record<string, unknown>): string {

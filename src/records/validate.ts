@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import formatsPlugin from 'ajv-formats';
 
+import { fieldPathOf, rangeMessage, typeMessage } from './ajv-error-text.js';
 import { TIMESTAMP_EXAMPLE, eventRecordSchema, usageRecordSchema } from './schemas.js';
 import type { RecordKind } from './types.js';
 
@@ -62,7 +63,7 @@ function addSchemaErrors(
   for (const ajvError of ajvErrors) {
     if (errors.length >= maxErrors) return;
 
-    const error = { index, field: fieldOf(ajvError), message: messageOf(ajvError) };
+    const error = { index, field: fieldPathOf(ajvError), message: messageOf(ajvError) };
 
     // A timestamp such as "yesterday" fails both the format and the pattern, and is reported once.
     const previous = errors[errors.length - 1];
@@ -75,28 +76,6 @@ function addSchemaErrors(
   }
 }
 
-/** Converts Ajv's JSON Pointer (`/sim/iccid`) to a dotted path, naming the missing property for `required`. */
-function fieldOf(error: ErrorObject): string {
-  const segments = error.instancePath
-    .split('/')
-    .slice(1)
-    .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'));
-
-  if (error.keyword === 'required') segments.push(String(error.params.missingProperty));
-
-  return segments.join('.');
-}
-
-const TYPE_NAMES: Record<string, string> = {
-  integer: 'an integer',
-  number: 'a number',
-  string: 'a string',
-  boolean: 'true or false',
-  object: 'an object',
-  array: 'an array',
-  null: 'null',
-};
-
 function messageOf(error: ErrorObject): string {
   const schema = (error.parentSchema ?? {}) as Record<string, unknown>;
 
@@ -104,10 +83,8 @@ function messageOf(error: ErrorObject): string {
     case 'required':
       return 'is required';
 
-    case 'type': {
-      const types: string[] = Array.isArray(schema.type) ? schema.type : [String(error.params.type)];
-      return `must be ${types.map((type) => TYPE_NAMES[type] ?? type).join(' or ')}`;
-    }
+    case 'type':
+      return typeMessage(error, schema);
 
     case 'minimum':
     case 'maximum':
@@ -132,16 +109,6 @@ function messageOf(error: ErrorObject): string {
     default:
       return error.message ?? `is invalid (${error.keyword})`;
   }
-}
-
-function rangeMessage(schema: Record<string, unknown>): string {
-  const types = Array.isArray(schema.type) ? schema.type : [schema.type];
-  const kind = types.includes('integer') ? 'an integer' : 'a number';
-  const { minimum, maximum } = schema;
-
-  if (minimum !== undefined && maximum !== undefined) return `must be ${kind} from ${minimum} to ${maximum}`;
-  if (minimum !== undefined) return `must be ${kind} of at least ${minimum}`;
-  return `must be ${kind} of at most ${maximum}`;
 }
 
 type UsageInterval = { start_timestamp: string; end_timestamp: string };
