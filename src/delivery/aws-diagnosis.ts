@@ -55,6 +55,16 @@ export function diagnoseAssumeRoleError(error: unknown, context: DiagnosisContex
       { cause: error },
     );
   }
+  if (name === 'CredentialsProviderError') {
+    // The service's own identity is missing: an operator fault, not the customer's, so it stays transient.
+    return new DeliveryError(
+      'transient',
+      'service_credentials_missing',
+      'datastreamer has no AWS credentials of its own to call sts:AssumeRole. The operator must configure the standard AWS credential chain ' +
+        '(environment variables, shared config or an instance or container role).',
+      { cause: error },
+    );
+  }
   if (name === 'RegionDisabledException') {
     return new DeliveryError(
       'configuration',
