@@ -63,6 +63,9 @@ export interface DeliveryConfig {
 
 type Env = Record<string, string | undefined>;
 
+/** Example principal used until the operator sets DATASTREAMER_OPERATOR_PRINCIPAL_ARN. */
+export const DEFAULT_OPERATOR_PRINCIPAL_ARN = 'arn:aws:iam::111111111111:role/datastreamer';
+
 export function loadConfig(env: Env = process.env): Config {
   return {
     host: env.DATASTREAMER_HOST ?? '127.0.0.1',
@@ -72,7 +75,7 @@ export function loadConfig(env: Env = process.env): Config {
     jwtSecret: env.DATASTREAMER_JWT_SECRET ?? '',
     authTokenTtlSeconds: readInteger(env, 'DATASTREAMER_AUTH_TOKEN_TTL', 3600, 60, 86400),
     refreshTokenTtlSeconds: readInteger(env, 'DATASTREAMER_REFRESH_TOKEN_TTL', 30 * 86400, 300, 365 * 86400),
-    operatorPrincipalArn: env.DATASTREAMER_OPERATOR_PRINCIPAL_ARN ?? 'arn:aws:iam::111111111111:role/datastreamer',
+    operatorPrincipalArn: env.DATASTREAMER_OPERATOR_PRINCIPAL_ARN ?? DEFAULT_OPERATOR_PRINCIPAL_ARN,
     ingestBodyLimitBytes: readInteger(env, 'DATASTREAMER_INGEST_BODY_LIMIT', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     setupCheckOnCreate: readBoolean(env, 'DATASTREAMER_SETUP_CHECK_ON_CREATE', true),
     aws: {

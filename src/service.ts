@@ -6,12 +6,19 @@ import { buildApi } from './api/server.js';
 import { resolveJwtSecret } from './auth/index.js';
 import { AssumedRoleCredentials } from './aws/assumed-role-credentials.js';
 import { AwsClientFactory } from './aws/clients.js';
-import type { Config } from './config.js';
+import { DEFAULT_OPERATOR_PRINCIPAL_ARN, type Config } from './config.js';
 import { DeliveryManager } from './delivery/delivery-manager.js';
 import { SinkFactory } from './delivery/sink-factory.js';
 import { Metrics } from './metrics.js';
 import { openStorage } from './storage/index.js';
 import type { Storage } from './storage/types.js';
+
+/**
+ * Time a running delivery step may take to finish when the service stops, in
+ * ms. It stays well below the serve command's 30 s stop limit, so a hanging
+ * destination cannot turn a graceful stop into a forced exit.
+ */
+const DELIVERY_STOP_GRACE_MS = 10_000;
 
 export interface ServiceOptions {
   logger: Logger;
@@ -28,7 +35,11 @@ export interface Service {
   metrics: Metrics;
   /** Base URL the API listens on, once listening. */
   url: string;
-  /** Stops intake, lets workers finish their current step, then closes storage. */
+  /**
+   * Stops intake (the port closes, requests in progress are answered), lets
+   * workers finish their current step for up to 10 s and abandons it after
+   * that, then closes storage.
+   */
   stop(): Promise<void>;
 }
 
@@ -54,6 +65,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
   });
   const url = await api.listen({ host: config.host, port: config.port });
 
+  warnAboutAwsIdentity(config, logger);
   if (options.deliver !== false) delivery.start();
   logger.info({ url, database: config.databasePath }, 'datastreamer started');
 
@@ -61,7 +73,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
   const stop = () => {
     stopping ??= (async () => {
       await api.close();
-      await delivery.stop();
+      await delivery.stop(DELIVERY_STOP_GRACE_MS);
       await sinks.close();
       clients.destroy();
       storage.close();
@@ -71,4 +83,14 @@ export async function startService(config: Config, options: ServiceOptions): Pro
   };
 
   return { api, storage, delivery, metrics, url, stop };
+}
+
+/** Logs configuration that will make every AWS destination fail, so the operator sees it at start. */
+function warnAboutAwsIdentity(config: Config, logger: Logger): void {
+  if (config.operatorPrincipalArn === DEFAULT_OPERATOR_PRINCIPAL_ARN && config.aws.stsEndpoint === undefined) {
+    logger.warn(
+      { operator_principal_arn: config.operatorPrincipalArn },
+      'DATASTREAMER_OPERATOR_PRINCIPAL_ARN is the example default; set it to the ARN of the role this service runs as, which customers trust',
+    );
+  }
 }

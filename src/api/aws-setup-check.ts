@@ -45,7 +45,12 @@ export async function requireSetupCheck(
     organisationId,
     destination,
   );
-  if (!result.ok) throw setupCheckError(result.failure, fieldName);
+  if (!result.ok) {
+    const { code } = result.failure.diagnosis;
+    const level = code === 'service_credentials_missing' ? 'error' : 'info';
+    deps.logger[level]({ organisation_id: organisationId, connection_type: destination.connection_type, code }, 'AWS setup check failed');
+    throw setupCheckError(result.failure, fieldName);
+  }
   return result.checks;
 }
 
@@ -60,8 +65,13 @@ export async function requireSetupCheck(
 export function setupCheckError(failure: SetupCheckFailure, fieldName: FieldNamer = V2_FIELD_NAMES): SetupCheckError {
   const { diagnosis, field } = failure;
 
+  if (diagnosis.code === 'service_credentials_missing') {
+    // The customer cannot fix this, so the answer says who can without repeating operator detail.
+    const message = 'datastreamer has no AWS identity configured, so it cannot assume roles. Ask the operator of this service to configure one, then retry.';
+    return new SetupCheckError(apiError('setup_check_unavailable', { diagnosis: message }), diagnosis);
+  }
   if (diagnosis.failureClass === 'transient') {
-    return new SetupCheckError(apiError('setup_check_unavailable', { diagnosis: `${diagnosis.message} Retry later.` }), diagnosis);
+    return new SetupCheckError(apiError('setup_check_unavailable', { diagnosis: `${diagnosis.message.replace(/\.?$/, '.')} Retry later.` }), diagnosis);
   }
 
   const errors = [{ field: field === undefined ? 'destination' : fieldName(field), message: diagnosis.message }];

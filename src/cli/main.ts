@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 
 import { registerDemoCommand } from './demo-command.js';
 import { registerOrgCommands } from './org-commands.js';
@@ -15,6 +15,20 @@ registerOrgCommands(program);
 registerSimulateCommand(program);
 registerDemoCommand(program);
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  console.error(`datastreamer: ${describeFailure(error)}`);
+  if (process.env.DATASTREAMER_LOG_LEVEL === 'debug') console.error(error);
+  process.exit(1);
+}
 
-export { InvalidArgumentError };
+/** Turns a failure into one line for the terminal, with a hint where the fix is known. */
+function describeFailure(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  const message = (error as Error)?.message ?? String(error);
+
+  if (code === 'EADDRINUSE') return `${message}. Another process uses that port; set DATASTREAMER_PORT to a free one.`;
+  if (code === 'EACCES') return `${message}. Choose a port above 1023 with DATASTREAMER_PORT, or run with the needed privileges.`;
+  return message;
+}
