@@ -308,16 +308,10 @@ describe('/api/v2/data_stream', () => {
       { name: 'missing data_stream_type', body: { destination: S3_MINIMAL.destination }, field: 'data_stream_type', message: /is required/ },
       { name: 'unknown data_stream_type', body: { ...S3_MINIMAL, data_stream_type: { id: 4 } }, field: 'data_stream_type.id', message: /one of 1, 2, 3, not 4/ },
       {
-        name: 'RestAPI connection type',
-        body: { ...S3_MINIMAL, destination: { connection_type: 'RestAPI', credentials: { url: 'https://hooks.example.com' } } },
-        field: 'destination.connection_type',
-        message: /"RestAPI" is not supported/,
-      },
-      {
         name: 'unknown connection type',
         body: { ...S3_MINIMAL, destination: { connection_type: 'FTP', credentials: {} } },
         field: 'destination.connection_type',
-        message: /use one of "S3", "AwsKinesis"/,
+        message: /use one of "S3", "AwsKinesis", "RestAPI"/,
       },
       { name: 'missing bucket_name', body: withoutBucket, field: 'destination.credentials.bucket_name', message: /is required/ },
       { name: 'invalid region', body: s3With({ region: 'Europe' }), field: 'destination.credentials.region', message: /"Europe" is not an AWS region code such as eu-west-1/ },

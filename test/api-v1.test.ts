@@ -325,19 +325,6 @@ describe('/api/v1/data_stream', () => {
   });
 
   describe('validation', () => {
-    for (const apiType of [1, 6]) {
-      it(`rejects REST API type ${apiType} with 422`, async () => {
-        const response = await create({ ...V1_S3, api_type: { id: apiType }, api_username: 'user', api_parameter: 'https://hooks.example.com/in' });
-
-        assert.equal(response.statusCode, 422, response.body);
-        assert.equal(response.json().error_token, 'validation_failed');
-        assert.deepEqual(fieldsOf(response), ['api_type.id']);
-        assert.match(messageFor(response, 'api_type.id'), /REST API streams are not available/);
-        assert.match(messageFor(response, 'api_type.id'), /not supported yet/);
-        assert.deepEqual(storage.listDataStreams(organisations.a.id), [], 'nothing stored');
-      });
-    }
-
     const s3 = (api_parameter: string) => ({ ...V1_S3, api_parameter });
     const kinesis = (api_parameter: string) => ({ ...V1_KINESIS, api_parameter });
 

@@ -74,6 +74,48 @@ describe('REST API delivery', () => {
     await receiver.stop();
   });
 
+  it('delivers to a stream created through the API', async () => {
+    const receiver = await Receiver.start();
+    const organisation = await harness.createOrganisation('API Webhook Co');
+    const created = await harness.createStream(organisation.authToken, {
+      name: 'events webhook',
+      data_stream_type: { id: 2 },
+      destination: {
+        connection_type: 'RestAPI',
+        credentials: { url: receiver.url, size: 4, headers: ['X-Api-Key: key-e2e'], signing_secret: SECRET },
+      },
+      filters: [{ field: 'event_type_id', value: [1] }],
+    });
+
+    const updateLocation = { id: 1, description: 'Update location' };
+    const createPdpContext = { id: 3, description: 'Create PDP Context' };
+    const events = Array.from({ length: 10 }, (_, index) =>
+      sampleEvent({ id: 900 + index, organisation_id: organisation.id, event_type: index % 2 === 0 ? updateLocation : createPdpContext }),
+    );
+    await harness.ingest('events', events);
+    const expectedIds = events.filter((event) => event.event_type.id === updateLocation.id).map((event) => event.id);
+    assert.ok(await waitFor(() => receiver.records().length === expectedIds.length), 'the filtered events arrived');
+
+    assert.deepEqual(receiver.records().map((record) => record.id), expectedIds);
+    for (const request of receiver.requests) {
+      assert.equal(request.method, 'POST');
+      assert.equal(request.headers['x-api-key'], 'key-e2e');
+      const id = request.headers['x-datastreamer-id'] as string;
+      const timestamp = request.headers['x-datastreamer-timestamp'] as string;
+      const expected = 'v1=' + createHmac('sha256', SECRET).update(`${id}.${timestamp}.${request.body}`).digest('hex');
+      assert.equal(request.headers['x-datastreamer-signature'], expected);
+    }
+
+    // The cursor moves after the receiver responded, so the count may lag behind the requests briefly.
+    const view = await waitFor(async () => {
+      const current = await harness.getStream(organisation.authToken, created.id);
+      return current.delivery.records_delivered === expectedIds.length ? current : undefined;
+    });
+    assert.ok(view, 'the stream counts the delivered events');
+    assert.equal(view.delivery.last_error, null);
+    await receiver.stop();
+  });
+
   it('sends one object per request when size is 1', async () => {
     const receiver = await Receiver.start();
     const organisation = harness.service.storage.createOrganisation('Single Co');

@@ -11,12 +11,13 @@ import {
 } from '../storage/index.js';
 import { apiError, type FieldError } from './errors.js';
 import { S3_DEFAULTS } from './data-stream-schemas.js';
+import { toRestDestination, type RestDestinationInput } from './rest-credentials.js';
 
 /** Body of `POST /api/v2/data_stream` after it passed dataStreamInputSchema. */
 export interface DataStreamInput {
   name?: string;
   data_stream_type: { id: StreamTypeId };
-  destination: S3DestinationInput | KinesisDestinationInput;
+  destination: S3DestinationInput | KinesisDestinationInput | RestDestinationInput;
   filters?: StreamFilter[];
   stream_historic_data?: boolean;
 }
@@ -47,7 +48,9 @@ interface KinesisDestinationInput {
 /**
  * Checks the rules that span several fields of a schema-valid input and
  * builds the stream to store. New streams start Running. Throws a 422
- * `validation_failed` error that lists every problem found.
+ * `validation_failed` error that lists every problem found. The caller
+ * checks a RestAPI URL with requireAllowedWebhookUrl, because that check
+ * resolves the host name.
  */
 export function toNewDataStream(organisationId: number, input: DataStreamInput): NewDataStream {
   const errors: FieldError[] = [];
@@ -69,7 +72,14 @@ export function toNewDataStream(organisationId: number, input: DataStreamInput):
 }
 
 function toDestination(input: DataStreamInput['destination'], errors: FieldError[]): Destination {
-  return input.connection_type === 'S3' ? toS3Destination(input, errors) : toKinesisDestination(input);
+  switch (input.connection_type) {
+    case 'S3':
+      return toS3Destination(input, errors);
+    case 'AwsKinesis':
+      return toKinesisDestination(input);
+    case 'RestAPI':
+      return toRestDestination(input, errors);
+  }
 }
 
 function toS3Destination(input: S3DestinationInput, errors: FieldError[]): S3Destination {

@@ -1,9 +1,18 @@
 import { isDeepStrictEqual } from 'node:util';
 
-import { StreamStatus, type DataStream, type Destination, type S3Destination, type StreamFilter, type StreamStatusId } from '../storage/index.js';
+import {
+  StreamStatus,
+  type ConnectionType,
+  type DataStream,
+  type Destination,
+  type S3Destination,
+  type StreamFilter,
+  type StreamStatusId,
+} from '../storage/index.js';
 import { checkS3Encryption, checkS3FormatPlacement, toStreamFilters } from './data-stream-input.js';
 import { STATUS_DESCRIPTIONS } from './data-stream-view.js';
 import { apiError, type FieldError } from './errors.js';
+import { patchedRestDestination, REST_SETTINGS, type RestSettingsPatch } from './rest-credentials.js';
 
 /** Body of `PATCH /api/v2/data_stream/{id}` after it passed dataStreamPatchSchema. */
 export interface DataStreamPatch {
@@ -13,7 +22,7 @@ export interface DataStreamPatch {
   destination?: {
     connection_type?: unknown;
     format?: 'csv' | 'jsonl' | 'json';
-    credentials?: S3SettingsPatch & Record<string, unknown>;
+    credentials?: S3SettingsPatch & RestSettingsPatch & Record<string, unknown>;
   };
   data_stream_type?: unknown;
   stream_historic_data?: unknown;
@@ -28,8 +37,18 @@ interface S3SettingsPatch {
   kms_key_id?: string | null;
 }
 
-/** Settings that only S3 streams have. Every other credential names the destination and cannot change. */
+/** Settings that only S3 streams have. */
 const S3_SETTINGS: ReadonlySet<string> = new Set(['flush_size', 'rotate_interval', 'format', 'compression', 'server_side_encryption', 'kms_key_id']);
+
+/**
+ * Credentials that a PATCH may change, by connection type. Every other
+ * credential names the destination and cannot change.
+ */
+const CHANGEABLE_SETTINGS: Readonly<Record<ConnectionType, ReadonlySet<string>>> = {
+  S3: S3_SETTINGS,
+  AwsKinesis: new Set(),
+  RestAPI: REST_SETTINGS,
+};
 
 const NEW_DESTINATION_HINT = 'create a new stream to change the destination, then delete this one';
 
@@ -124,7 +143,13 @@ function patchedDestination(current: Destination, patch: NonNullable<DataStreamP
 
   const credentials = patch.credentials ?? {};
   for (const [name, value] of Object.entries(credentials)) {
-    if (S3_SETTINGS.has(name)) continue;
+    if (CHANGEABLE_SETTINGS[current.connection_type].has(name)) continue;
+
+    const owner = connectionTypeWithSetting(name);
+    if (owner !== undefined) {
+      errors.push({ field: `destination.credentials.${name}`, message: `applies only to ${owner} streams, and this stream delivers to ${current.connection_type}; remove it` });
+      continue;
+    }
     checkUnchanged(`destination.credentials.${name}`, value, (current as unknown as Record<string, unknown>)[name], errors, NEW_DESTINATION_HINT);
   }
 
@@ -133,10 +158,14 @@ function patchedDestination(current: Destination, patch: NonNullable<DataStreamP
   if (patch.format !== undefined && patch.format !== 'json') {
     errors.push({ field: 'destination.format', message: `must be "json" for ${current.connection_type} streams, not "${patch.format}"; their records are always JSON` });
   }
-  for (const name of Object.keys(credentials).filter((key) => S3_SETTINGS.has(key))) {
-    errors.push({ field: `destination.credentials.${name}`, message: `applies only to S3 streams, and this stream delivers to ${current.connection_type}; remove it` });
-  }
+  if (current.connection_type === 'RestAPI') return patchedRestDestination(current, credentials, errors);
   return current;
+}
+
+/** Returns the connection type whose streams may change the setting `name`, if any. */
+function connectionTypeWithSetting(name: string): ConnectionType | undefined {
+  const types = Object.keys(CHANGEABLE_SETTINGS) as ConnectionType[];
+  return types.find((type) => CHANGEABLE_SETTINGS[type].has(name));
 }
 
 function patchedS3Destination(

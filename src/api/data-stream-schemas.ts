@@ -1,3 +1,5 @@
+import { MASK } from './data-stream-view.js';
+
 /**
  * JSON schemas of the v2 data stream resource: the input of
  * `POST /api/v2/data_stream` and the view that every call returns. Input
@@ -14,7 +16,18 @@ export const S3_DEFAULTS = {
   compression: 'none',
 } as const;
 
+export const REST_DEFAULTS = {
+  method: 'POST',
+  size: 3000,
+} as const;
+
 export const MAX_NAME_LENGTH = 255;
+
+/** Maximum number of request headers a RestAPI stream may add. */
+export const MAX_REST_HEADERS = 50;
+
+/** Length limits of a RestAPI signing secret. */
+export const SIGNING_SECRET_LENGTH = { min: 16, max: 256 } as const;
 
 const roleArn = {
   type: 'string',
@@ -90,8 +103,54 @@ const kinesisCredentials = {
   },
 };
 
-// TODO: add a RestAPI branch once HTTPS delivery exists. Until then the
-// discriminator rejects connection_type "RestAPI" as not supported.
+const restUrl = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 2048,
+  description:
+    'Endpoint that receives the records, such as https://example.com/hook. It must be https, and its host must resolve to ' +
+    'public addresses only. The operator setting DATASTREAMER_REST_ALLOW_LOCAL also allows http and local addresses.',
+};
+
+const restSigningSecret = {
+  type: ['string', 'null'],
+  minLength: SIGNING_SECRET_LENGTH.min,
+  maxLength: SIGNING_SECRET_LENGTH.max,
+  default: null,
+  description:
+    'Key of the HMAC-SHA256 signature in the X-Datastreamer-Signature header of every request. With null, requests are not signed.',
+};
+
+/** RestAPI settings other than the URL, with the limits that both create and PATCH apply. */
+const restSettings = {
+  method: { type: 'string', enum: ['POST', 'PUT', 'PATCH'], default: REST_DEFAULTS.method, description: 'HTTP method of every request.' },
+  headers: {
+    type: 'array',
+    maxItems: MAX_REST_HEADERS,
+    default: [],
+    description:
+      'Extra request headers as "Name: value" lines, such as "Authorization: Bearer abc". Values are masked when read back. ' +
+      'Host, Content-Length, Content-Type, User-Agent, Transfer-Encoding, Connection and the other hop-by-hop headers, and ' +
+      'names starting with X-Datastreamer-, are set by the service and rejected here.',
+    items: { type: 'string', maxLength: 8192 },
+  },
+  size: {
+    type: 'integer',
+    minimum: 1,
+    maximum: 10_000,
+    default: REST_DEFAULTS.size,
+    description: 'Records per request. 1 sends each record as one JSON object; more sends a JSON array of up to this many records.',
+  },
+  signing_secret: restSigningSecret,
+};
+
+const restCredentials = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['url'],
+  properties: { url: restUrl, ...restSettings },
+};
+
 const destinationInput = {
   type: 'object',
   required: ['connection_type', 'credentials'],
@@ -115,6 +174,16 @@ const destinationInput = {
         connection_type: { const: 'AwsKinesis' },
         format: { type: 'string', enum: ['json'], description: 'Kinesis records are always JSON.' },
         credentials: kinesisCredentials,
+      },
+    },
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['connection_type', 'credentials'],
+      properties: {
+        connection_type: { const: 'RestAPI' },
+        format: { type: 'string', enum: ['json'], description: 'Request bodies are always JSON.' },
+        credentials: restCredentials,
       },
     },
   ],
@@ -165,6 +234,24 @@ const unchangeable = { description: 'Fixed when the stream is created. A PATCH m
 /** The S3 settings without their defaults, because a PATCH keeps the current value of a setting it omits. */
 const s3SettingsPatch = Object.fromEntries(Object.entries(s3Settings).map(([name, schema]) => [name, withoutDefault(schema)]));
 
+/**
+ * The RestAPI settings without their defaults. The signing secret has no
+ * minimum length here, because a PATCH may send back the mask it read to
+ * keep the stored secret. rest-credentials.ts checks the length of a new one.
+ */
+const restSettingsPatch = {
+  ...Object.fromEntries(Object.entries(restSettings).map(([name, schema]) => [name, withoutDefault(schema)])),
+  headers: {
+    ...withoutDefault(restSettings.headers),
+    description: `${restSettings.headers.description} Replaces every header. A line with the masked value, such as "X-Api-Key: ${MASK}", keeps the stored value of that header.`,
+  },
+  signing_secret: {
+    type: ['string', 'null'],
+    maxLength: SIGNING_SECRET_LENGTH.max,
+    description: `A new secret of ${SIGNING_SECRET_LENGTH.min} to ${SIGNING_SECRET_LENGTH.max} characters, null to stop signing, or "${MASK}" to keep the stored secret.`,
+  },
+};
+
 function withoutDefault(schema: Record<string, unknown>): Record<string, unknown> {
   const { default: _default, ...rest } = schema;
   return rest;
@@ -174,7 +261,7 @@ function withoutDefault(schema: Record<string, unknown>): Record<string, unknown
  * Body of `PATCH /api/v2/data_stream/{id}`: the create body's fields in the
  * same places, plus `status`. Every field is optional and an omitted field
  * keeps its value. data-stream-patch.ts rejects changes to unchangeable
- * fields and S3 settings on other destinations.
+ * fields, and settings of one connection type on streams of another.
  */
 export const dataStreamPatchSchema = {
   type: 'object',
@@ -193,11 +280,13 @@ export const dataStreamPatchSchema = {
       additionalProperties: false,
       properties: {
         connection_type: unchangeable,
-        format: { type: 'string', enum: ['csv', 'jsonl', 'json'], description: 'S3 streams: "csv" or "jsonl".' },
+        format: { type: 'string', enum: ['csv', 'jsonl', 'json'], description: 'S3 streams: "csv" or "jsonl". Other streams: "json".' },
         credentials: {
           type: 'object',
           additionalProperties: false,
-          description: 'S3 streams may change the settings listed here except the unchangeable ones, which name the destination.',
+          description:
+            'S3 and RestAPI streams may change their own settings listed here, except the unchangeable ones, which name the destination. ' +
+            'A new RestAPI url is checked as on create.',
           properties: {
             region: unchangeable,
             bucket_name: unchangeable,
@@ -205,6 +294,8 @@ export const dataStreamPatchSchema = {
             prefix: unchangeable,
             stream_name: unchangeable,
             ...s3SettingsPatch,
+            url: restUrl,
+            ...restSettingsPatch,
           },
         },
       },
@@ -222,6 +313,51 @@ const idDescription = {
 
 const nullableTimestamp = { type: ['string', 'null'], format: 'date-time' };
 
+function destinationViewBranch(connectionType: string, formats: string[], credentials: Record<string, unknown>) {
+  return {
+    type: 'object',
+    required: ['connection_type', 'format', 'credentials'],
+    properties: {
+      connection_type: { type: 'string', const: connectionType },
+      format: { type: 'string', enum: formats },
+      credentials: { type: 'object', required: Object.keys(credentials), properties: credentials },
+    },
+  };
+}
+
+const maskedDescription = `Masked as "${MASK}".`;
+
+/** The stored destination by connection_type. Secret values are masked. */
+const destinationView = {
+  type: 'object',
+  description: 'Destination settings by connection_type, as in the create body, with defaults filled in and secret values masked.',
+  oneOf: [
+    destinationViewBranch('S3', ['csv', 'jsonl'], {
+      region: { type: 'string' },
+      bucket_name: { type: 'string' },
+      role_arn: { type: 'string' },
+      prefix: { type: 'string' },
+      flush_size: { type: 'integer' },
+      rotate_interval: { type: 'integer' },
+      compression: { type: 'string', enum: ['none', 'gzip'] },
+      server_side_encryption: { type: ['string', 'null'] },
+      kms_key_id: { type: ['string', 'null'] },
+    }),
+    destinationViewBranch('AwsKinesis', ['json'], {
+      region: { type: 'string' },
+      stream_name: { type: 'string' },
+      role_arn: { type: 'string' },
+    }),
+    destinationViewBranch('RestAPI', ['json'], {
+      url: { type: 'string' },
+      method: { type: 'string', enum: ['POST', 'PUT', 'PATCH'] },
+      headers: { type: 'array', items: { type: 'string' }, description: `"Name: value" lines whose values are masked, such as "X-Api-Key: ${MASK}".` },
+      size: { type: 'integer' },
+      signing_secret: { type: ['string', 'null'], description: `${maskedDescription} null when requests are not signed.` },
+    }),
+  ],
+};
+
 export const dataStreamViewSchema = {
   type: 'object',
   required: ['id', 'name', 'data_stream_type', 'status', 'destination', 'filters', 'stream_historic_data', 'created', 'delivery'],
@@ -230,19 +366,7 @@ export const dataStreamViewSchema = {
     name: { type: 'string' },
     data_stream_type: idDescription,
     status: { ...idDescription, description: '1 Running, 2 Paused, 3 Error, 4 Pending.' },
-    destination: {
-      type: 'object',
-      required: ['connection_type', 'format', 'credentials'],
-      properties: {
-        connection_type: { type: 'string', enum: ['S3', 'AwsKinesis', 'RestAPI'] },
-        format: { type: 'string', enum: ['csv', 'jsonl', 'json'] },
-        credentials: {
-          type: 'object',
-          additionalProperties: true,
-          description: 'Destination settings by connection_type. Secret values are masked.',
-        },
-      },
-    },
+    destination: destinationView,
     filters: {
       type: 'array',
       items: {

@@ -18,7 +18,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         title: 'datastreamer API',
         version: packageJson.version,
         description:
-          "Delivers each organisation's usage records and events into its own S3 bucket or Kinesis stream. " +
+          "Delivers each organisation's usage records and events into its own S3 bucket, Kinesis stream or HTTPS endpoint. " +
           'Organisations authenticate with POST /api/v1/authenticate; the operator ingests records with the admin token.',
       },
       components: {

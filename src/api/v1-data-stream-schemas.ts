@@ -33,16 +33,28 @@ export const v1DataStreamInputSchema = {
       description: '1 starts at the oldest retained record of the organisation, 0 at the newest.',
     },
     data_stream_type: idReference([1, 2, 3], '1 Usage, 2 Events, 3 Usage & Events.'),
-    api_type: idReference([1, 4, 6, 8], '1 REST API, 4 AWS Kinesis, 6 REST API Bulk, 8 AWS S3. REST API streams (1 and 6) are not supported yet.'),
+    api_type: idReference(
+      [1, 4, 6, 8],
+      '1 REST API (one record per request), 4 AWS Kinesis, 6 REST API Bulk (arrays of up to 3000 records), 8 AWS S3.',
+    ),
     api_username: {
       type: 'string',
       maxLength: 2048,
-      description: 'For AWS destinations: the ARN of the role that datastreamer assumes, with the external id org-<organisation id>.',
+      description:
+        'For AWS destinations: the ARN of the role that datastreamer assumes, with the external id org-<organisation id>. ' +
+        'For REST API streams: empty, or the user name of HTTP Basic authentication, sent with api_password (empty when omitted).',
     },
     api_parameter: {
       type: 'string',
+      maxLength: 2048,
+      description:
+        'For AWS destinations: "<region>/<bucket name>" for S3, such as "eu-west-1/my-bucket", or "<region>/<stream name>" for Kinesis. ' +
+        'For REST API streams: the https URL of the endpoint.',
+    },
+    api_password: {
+      type: 'string',
       maxLength: 1024,
-      description: 'For AWS destinations: "<region>/<bucket name>" for S3, such as "eu-west-1/my-bucket", or "<region>/<stream name>" for Kinesis.',
+      description: 'REST API streams only: the password of HTTP Basic authentication. It is never returned.',
     },
   },
 };
@@ -77,7 +89,10 @@ export const v1DataStreamItemSchema = {
     stream_historic_data: { type: 'integer', enum: [0, 1] },
     data_stream_type: idDescription,
     api_type: idDescription,
-    api_username: { type: ['string', 'null'], description: 'Role ARN of AWS destinations, or null for REST API streams.' },
+    api_username: {
+      type: ['string', 'null'],
+      description: 'Role ARN of AWS destinations. For REST API streams the user name of HTTP Basic authentication, or null without it.',
+    },
     api_parameter: { type: 'string', description: '"<region>/<bucket or stream name>" for AWS destinations, the URL for REST API streams.' },
     status: { ...idDescription, description: '1 Running, 2 Paused, 3 Error, 4 Pending.' },
     active: { type: 'boolean', description: 'True while the stream is Running or in Error, so its worker keeps trying.' },
@@ -85,9 +100,11 @@ export const v1DataStreamItemSchema = {
     last_result_code: {
       type: 'integer',
       description:
-        '200 while the stream has no last error, before its first failure and again after a successful delivery. Else an HTTP-like code ' +
-        'by cause: 400 invalid setting, 401 expired credentials, 403 permission or trust, 404 bucket or stream missing, ' +
-        '429 throttled, 500 unexpected, 501 destination not supported, 502 server error, 503 records rejected, 504 network error.',
+        '200 while the stream has no last error, before its first failure and again after a successful delivery. The status a ' +
+        'REST API endpoint answered with, when it answered with an error. Else an HTTP-like code by cause: 400 invalid setting ' +
+        '(including an endpoint address that is not allowed), 401 expired credentials, 403 permission or trust, 404 bucket or ' +
+        'stream missing, 429 throttled, 500 unexpected, 501 destination not supported, 502 server error or endpoint unreachable, ' +
+        '503 records rejected, 504 network error or endpoint timeout.',
     },
     last_error: {
       type: ['object', 'null'],

@@ -12,16 +12,19 @@ import {
   type StreamTypeId,
 } from '../storage/index.js';
 import { AWS_FORMATS, type AwsFormat } from './aws-formats.js';
+import { basicAuthHeader, basicAuthUser } from './basic-auth-header.js';
 import { toNewDataStream, type DataStreamInput } from './data-stream-input.js';
+import { REST_DEFAULTS } from './data-stream-schemas.js';
 import { apiError, type FieldError } from './errors.js';
 import { describeValue } from './schema-errors.js';
 
 /**
  * Translation between the v1 data stream resource and the stored streams
  * that v2 shows. v1 names the destination by `api_type` and packs its
- * settings into `api_username` (the role ARN) and `api_parameter`
- * ("<region>/<bucket or stream name>"), and it edits the event type filter
- * one type at a time.
+ * settings into `api_username` and `api_parameter`: the role ARN and
+ * "<region>/<bucket or stream name>" for AWS destinations, the Basic
+ * authentication user and the endpoint URL for REST API streams. It edits
+ * the event type filter one type at a time.
  */
 
 /** Destination kinds as v1 numbers them. */
@@ -56,6 +59,7 @@ export interface V1DataStreamInput {
   api_type: { id: ApiTypeId; description?: string };
   api_username: string;
   api_parameter: string;
+  api_password?: string;
 }
 
 /** A stream as the v1 list returns it. */
@@ -145,6 +149,7 @@ function toDestinationInput(input: V1DataStreamInput, errors: FieldError[]): Dat
   switch (apiType) {
     case ApiType.AwsS3: {
       checkRoleArn(input.api_username, errors);
+      checkApiPasswordUnused(input.api_password, errors);
       const target = parseApiParameter(input.api_parameter, S3_PARAMETER, errors);
       if (target === undefined) return undefined;
 
@@ -153,24 +158,53 @@ function toDestinationInput(input: V1DataStreamInput, errors: FieldError[]): Dat
 
     case ApiType.AwsKinesis: {
       checkRoleArn(input.api_username, errors);
+      checkApiPasswordUnused(input.api_password, errors);
       const target = parseApiParameter(input.api_parameter, KINESIS_PARAMETER, errors);
       if (target === undefined) return undefined;
 
       return { connection_type: 'AwsKinesis', credentials: { region: target.region, stream_name: target.name, role_arn: input.api_username } };
     }
 
-    // TODO: once HTTPS delivery exists, map 1 to RestAPI with size 1 and 6 to RestAPI with batches,
-    // taking the URL from api_parameter.
+    // api_type 1 sends one object per request, and 6 sends arrays of up to the v2 default size.
     case ApiType.RestApi:
-    case ApiType.RestApiBulk:
-      errors.push({
-        field: 'api_type.id',
-        message:
-          `${apiType} (${API_TYPE_DESCRIPTIONS[apiType]}) is not supported yet, because REST API streams are not available in this version. ` +
-          `Use ${ApiType.AwsS3} (${API_TYPE_DESCRIPTIONS[ApiType.AwsS3]}) or ${ApiType.AwsKinesis} (${API_TYPE_DESCRIPTIONS[ApiType.AwsKinesis]}).`,
-      });
-      return undefined;
+    case ApiType.RestApiBulk: {
+      const headers = basicAuthHeaders(input.api_username, input.api_password, errors);
+      const size = apiType === ApiType.RestApi ? 1 : REST_DEFAULTS.size;
+      return { connection_type: 'RestAPI', credentials: { url: input.api_parameter, size, headers } };
+    }
   }
+}
+
+/**
+ * Returns the Authorization header for HTTP Basic authentication with
+ * api_username and api_password, or no header when both are empty. A user
+ * name without a password is sent with an empty password, as some endpoints
+ * take an API key as the user name.
+ */
+function basicAuthHeaders(user: string, password: string | undefined, errors: FieldError[]): string[] {
+  if (user === '') {
+    if (password !== undefined && password !== '') {
+      errors.push({ field: 'api_password', message: 'requires api_username, because both are sent as HTTP Basic authentication; add the user name' });
+    }
+    return [];
+  }
+
+  if (user.includes(':')) {
+    errors.push({
+      field: 'api_username',
+      message: `${describeValue(user)} contains ":", which HTTP Basic authentication does not allow in a user name; remove it`,
+    });
+    return [];
+  }
+  return [basicAuthHeader(user, password ?? '')];
+}
+
+function checkApiPasswordUnused(password: string | undefined, errors: FieldError[]): void {
+  if (password === undefined) return;
+  errors.push({
+    field: 'api_password',
+    message: `applies only to REST API streams (api_type ${ApiType.RestApi} and ${ApiType.RestApiBulk}); remove it`,
+  });
 }
 
 function checkRoleArn(value: string, errors: FieldError[]): void {
@@ -217,7 +251,11 @@ function toApiFields(destination: Destination): { api_type: ApiTypeId; api_usern
 
     // api_type 1 sends one object per request (size 1), and api_type 6 sends batches.
     case 'RestAPI':
-      return { api_type: destination.size === 1 ? ApiType.RestApi : ApiType.RestApiBulk, api_username: null, api_parameter: destination.url };
+      return {
+        api_type: destination.size === 1 ? ApiType.RestApi : ApiType.RestApiBulk,
+        api_username: basicAuthUser(destination.headers),
+        api_parameter: destination.url,
+      };
   }
 }
 
@@ -238,6 +276,7 @@ const RESULT_CODES: Record<string, number> = {
   s3_put_object_denied: 403,
   kinesis_put_records_denied: 403,
   kms_access_denied: 403,
+  endpoint_address_blocked: 400,
   bucket_not_found: 404,
   kinesis_stream_not_found: 404,
   throttled: 429,
@@ -246,14 +285,26 @@ const RESULT_CODES: Record<string, number> = {
   server_error: 502,
   kinesis_records_rejected: 503,
   network_error: 504,
+  endpoint_unreachable: 502,
+  endpoint_timeout: 504,
 };
+
+/** Error code of a REST API endpoint that responded with a status other than 2xx, such as endpoint_http_503. */
+const ENDPOINT_HTTP_ERROR = /^endpoint_http_(\d{3})$/;
 
 const SUCCESS_RESULT_CODE = 200;
 const UNKNOWN_FAILURE_RESULT_CODE = 500;
 
-/** Returns 200 while the stream has no last error (before its first failure or after a successful delivery), else the code of the cause. */
+/**
+ * Returns 200 while the stream has no last error (before its first failure
+ * or after a successful delivery), the endpoint's own status when a REST API
+ * endpoint responded with an error, else the code of the cause.
+ */
 export function lastResultCode(lastError: StreamError | null): number {
   if (lastError === null) return SUCCESS_RESULT_CODE;
+
+  const endpointStatus = ENDPOINT_HTTP_ERROR.exec(lastError.code);
+  if (endpointStatus !== null) return Number(endpointStatus[1]);
   return RESULT_CODES[lastError.code] ?? UNKNOWN_FAILURE_RESULT_CODE;
 }
 

@@ -3,8 +3,9 @@ import type { FastifyPluginAsync } from 'fastify';
 import { deliveryRoleTemplate } from '../../aws/cloudformation.js';
 import { permissionsPolicy, trustPolicy, type AwsDestination } from '../../aws/policies.js';
 import type { DataStream } from '../../storage/index.js';
-import { requireSetupCheck, SetupCheckError } from '../aws-setup-check.js';
+import { requireSetupCheck } from '../aws-setup-check.js';
 import { toNewDataStream, type DataStreamInput } from '../data-stream-input.js';
+import { requireAllowedWebhookUrl } from '../rest-url-check.js';
 import { dataStreamIdParamsSchema, dataStreamInputSchema } from '../data-stream-schemas.js';
 import type { ApiDeps } from '../deps.js';
 import { apiError, errorBodyRef } from '../errors.js';
@@ -154,16 +155,14 @@ export const awsSetupRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
     },
     async (request) => {
       const { destination } = toNewDataStream(request.organisationId, request.body);
+      if (destination.connection_type === 'RestAPI') {
+        await requireAllowedWebhookUrl(deps.config, destination.url, 'destination.credentials.url');
+      }
       const logFields = { organisation_id: request.organisationId, connection_type: destination.connection_type };
 
-      try {
-        const checks = await requireSetupCheck(deps, request.organisationId, destination);
-        request.log.info(logFields, 'AWS setup check passed');
-        return { ok: true, checks };
-      } catch (error) {
-        if (error instanceof SetupCheckError) request.log.info({ ...logFields, diagnosis: error.diagnosis.code }, 'AWS setup check failed');
-        throw error;
-      }
+      const checks = await requireSetupCheck(deps, request.organisationId, destination);
+      request.log.info(logFields, 'AWS setup check passed');
+      return { ok: true, checks };
     },
   );
 };

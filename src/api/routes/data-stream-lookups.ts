@@ -20,7 +20,6 @@ const STATUSES: IdDescription[] = Object.values(StreamStatus).map((id) => ({ id,
 
 const STREAM_TYPES: IdDescription[] = Object.values(StreamType).map((id) => ({ id, description: STREAM_TYPE_DESCRIPTIONS[id] }));
 
-// NOTE: RestAPI is listed, but POST /api/v2/data_stream does not accept it until HTTPS delivery exists.
 const CONNECTION_TYPES: IdDescription[] = Object.entries(CONNECTION_TYPE_IDS).map(([description, id]) => ({ id, description }));
 
 const FILTER_FIELD_TYPES: IdDescription[] = [{ id: 1, description: 'event_type_id' }];

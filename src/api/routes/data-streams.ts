@@ -11,8 +11,11 @@ import { requireDecimalId } from '../decimal-id.js';
 import type { ApiDeps } from '../deps.js';
 import { apiError, errorBodyRef } from '../errors.js';
 import { AUTH_TOKEN_SECURITY, requireAuthToken } from '../request-auth.js';
+import { requireAllowedWebhookUrl } from '../rest-url-check.js';
 
 const BASE_PATH = '/api/v2/data_stream';
+
+const URL_FIELD = 'destination.credentials.url';
 
 const tags = ['Data streams'];
 
@@ -45,8 +48,10 @@ export const dataStreamRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =
         tags,
         summary: 'Create a data stream',
         description:
-          'Before the stream is stored, datastreamer assumes the role with the external id org-<organisation id> and writes ' +
+          'Before an S3 or Kinesis stream is stored, datastreamer assumes the role with the external id org-<organisation id> and writes ' +
           'a check object (S3) or check record (Kinesis); a failure answers 422 with a diagnosis. ' +
+          'The url of a RestAPI stream must be https and its host must resolve to public addresses only, otherwise the call ' +
+          'returns 422 naming destination.credentials.url. No request is sent to the url before records arrive. ' +
           'The stream starts Running. Its Location header names the new resource.',
         security: AUTH_TOKEN_SECURITY,
         body: dataStreamInputSchema,
@@ -55,6 +60,7 @@ export const dataStreamRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =
     },
     async (request, reply) => {
       const newStream = toNewDataStream(request.organisationId, request.body);
+      if (newStream.destination.connection_type === 'RestAPI') await requireAllowedWebhookUrl(deps.config, newStream.destination.url, URL_FIELD);
       if (deps.config.setupCheckOnCreate) await requireSetupCheck(deps, request.organisationId, newStream.destination);
 
       const stream = storage.createDataStream(newStream);
@@ -103,9 +109,10 @@ export const dataStreamRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =
         description:
           'Send only the fields to change, in the same places as in the create body. {"status": {"id": 2}} pauses: ' +
           'the stream keeps its place and delivers the records that arrive meanwhile once resumed with {"status": {"id": 1}}. ' +
-          'Resuming an Error stream retries at once. name, filters (event streams) and the S3 settings flush_size, ' +
-          'rotate_interval, format, compression, server_side_encryption and kms_key_id can change; the destination itself, ' +
-          'data_stream_type and stream_historic_data cannot.',
+          'Resuming an Error stream retries at once. name, filters (event streams), the S3 settings flush_size, ' +
+          'rotate_interval, format, compression, server_side_encryption and kms_key_id, and the RestAPI settings url, method, ' +
+          'headers, size and signing_secret can change; the rest of the destination, data_stream_type and stream_historic_data cannot. ' +
+          'A new RestAPI url is checked as on create. Sending back a masked header value or signing_secret keeps the stored value.',
         security: AUTH_TOKEN_SECURITY,
         params: dataStreamIdParamsSchema,
         body: dataStreamPatchSchema,
@@ -114,6 +121,13 @@ export const dataStreamRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =
     },
     async (request, reply) => {
       const { id } = request.params;
+
+      // A new url is checked first, because the check waits for DNS and must not sit between reading and writing the stream.
+      const requestedUrl = request.body.destination?.credentials?.url;
+      const before = findStream(request.organisationId, id);
+      if (before.destination.connection_type === 'RestAPI' && requestedUrl !== undefined && requestedUrl !== before.destination.url) {
+        await requireAllowedWebhookUrl(deps.config, requestedUrl, URL_FIELD);
+      }
 
       // No await between reading and writing, so no delivery update can slip in between.
       const current = findStream(request.organisationId, id);

@@ -6,6 +6,7 @@ import { dataStreamIdParamsSchema } from '../data-stream-schemas.js';
 import type { ApiDeps } from '../deps.js';
 import { apiError, errorBodyRef } from '../errors.js';
 import { AUTH_TOKEN_SECURITY, requireAuthToken } from '../request-auth.js';
+import { requireAllowedWebhookUrl } from '../rest-url-check.js';
 import {
   v1DataStreamInputSchema,
   v1DataStreamItemSchema,
@@ -54,6 +55,7 @@ export const v1DataStreamRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps)
 
   // The one place where v1 stores a new stream.
   async function createStream(newStream: NewDataStream): Promise<DataStream> {
+    if (newStream.destination.connection_type === 'RestAPI') await requireAllowedWebhookUrl(deps.config, newStream.destination.url, 'api_parameter');
     if (deps.config.setupCheckOnCreate) {
       await requireSetupCheck(deps, newStream.organisation_id, newStream.destination, (field) => (field === 'role_arn' ? 'api_username' : 'api_parameter'));
     }
@@ -79,8 +81,10 @@ export const v1DataStreamRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps)
         tags,
         summary: 'Create a data stream (v1)',
         description:
-          'The stream starts Running. api_type 8 (AWS S3) and 4 (AWS Kinesis) are supported. S3 streams get the v2 defaults: ' +
-          'flush_size 10000, rotate_interval 10000 ms, csv, no compression, no prefix. The Location header names the new resource.',
+          'The stream starts Running. S3 streams (api_type 8) get the v2 defaults: flush_size 10000, rotate_interval 10000 ms, csv, ' +
+          'no compression, no prefix. REST API streams send one JSON object per request (api_type 1) or JSON arrays of up to ' +
+          '3000 records (api_type 6) to the URL in api_parameter, which is checked as in v2. A non-empty api_username, with ' +
+          'api_password if given, is sent as HTTP Basic authentication. The Location header names the new resource.',
         security: AUTH_TOKEN_SECURITY,
         body: v1DataStreamInputSchema,
         response: { 201: v1DataStreamItemSchema, 401: errorBodyRef, 422: errorBodyRef },
