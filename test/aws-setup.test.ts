@@ -243,6 +243,47 @@ describe('AWS setup help', () => {
     });
   });
 
+  describe('before the stream exists', () => {
+    const body = (roleName: string) => ({
+      data_stream_type: { id: 1 },
+      destination: {
+        connection_type: 'S3',
+        credentials: { region: 'eu-west-1', bucket_name: BUCKET, role_arn: `arn:aws:iam::${CUSTOMER_ACCOUNT}:role/${roleName}`, prefix: 'new/' },
+      },
+    });
+
+    it('returns the permissions policy for a create body', async () => {
+      const response = await harness.request('POST', '/api/v2/data_stream/aws/permissions_policy', { body: body('not-yet-created'), token: organisation.authToken });
+
+      assert.equal(response.status, 200);
+      const policy = response.body as PolicyDocument;
+      assert.deepEqual(policy.Statement[0].Action, 's3:PutObject');
+      assert.equal(policy.Statement[0].Resource, `arn:aws:s3:::${BUCKET}/new/*`);
+    });
+
+    it('returns a template for a create body', async () => {
+      const countStreams = async () => ((await harness.request('GET', '/api/v2/data_stream', { token: organisation.authToken })).body as unknown[]).length;
+      const streamsBefore = await countStreams();
+      const response = await harness.request('POST', '/api/v2/data_stream/aws/cloudformation', { body: body('future-role'), token: organisation.authToken });
+
+      assert.equal(response.status, 200);
+      const template = response.body as Template;
+      assert.equal(template.Parameters.RoleName.Default, 'future-role');
+      const role = template.Resources.DeliveryRole.Properties;
+      assert.deepEqual(role.AssumeRolePolicyDocument.Statement[0].Condition, { 'ForAnyValue:StringEquals': { 'sts:ExternalId': [`org-${organisation.id}`] } });
+      assert.equal(role.Policies[0].PolicyName, 'datastreamer-delivery');
+      assert.equal(await countStreams(), streamsBefore, 'nothing was created');
+    });
+
+    it('rejects an invalid create body with 422', async () => {
+      const invalid = body('x');
+      invalid.destination.credentials.bucket_name = 'Not_A_Bucket';
+      const response = await harness.request('POST', '/api/v2/data_stream/aws/permissions_policy', { body: invalid, token: organisation.authToken });
+
+      assert.equal(response.status, 422);
+    });
+  });
+
   describe('routes', () => {
     it('keep aws apart from stream ids', async () => {
       const response = await harness.request('GET', '/api/v2/data_stream/aws/permissions_policy', { token: organisation.authToken });

@@ -1,9 +1,9 @@
 import { permissionsPolicy, trustPolicy, type AwsDestination, type PolicyDocument } from './policies.js';
 import { parseRoleArn } from './role-arn.js';
 
-/** The fields of the stream whose role the template creates. */
+/** The fields of the stream whose role the template creates; `id` is absent before the stream exists. */
 export interface TemplateStream {
-  id: number;
+  id?: number;
   organisation_id: number;
   destination: AwsDestination;
 }
@@ -35,6 +35,7 @@ interface DeliveryRoleProperties {
  */
 export function deliveryRoleTemplate(stream: TemplateStream, operatorPrincipalArn: string): CloudFormationTemplate {
   const { destination } = stream;
+  const label = stream.id === undefined ? 'a new data stream' : `data stream ${stream.id}`;
   const role = parseRoleArn(destination.role_arn);
   if (role === undefined) {
     throw new Error(`Invalid role ARN ${JSON.stringify(destination.role_arn)}: expected arn:aws:iam::<account id>:role/<role name>`);
@@ -42,12 +43,12 @@ export function deliveryRoleTemplate(stream: TemplateStream, operatorPrincipalAr
 
   return {
     AWSTemplateFormatVersion: '2010-09-09',
-    Description: `IAM role that datastreamer assumes to deliver data stream ${stream.id} to ${describeTarget(destination)}. Deploy it in account ${role.accountId}.`,
+    Description: `IAM role that datastreamer assumes to deliver ${label} to ${describeTarget(destination)}. Deploy it in account ${role.accountId}.`,
     Parameters: {
       RoleName: {
         Type: 'String',
         Default: role.roleName,
-        Description: `Name of the role. Data stream ${stream.id} assumes ${destination.role_arn}; with another name, change the stream's role_arn to match.`,
+        Description: `Name of the role. Keep the name in ${destination.role_arn}, because that is the role the stream assumes.`,
         AllowedPattern: '[\\w+=,.@-]+',
         MaxLength: 64,
       },
@@ -58,9 +59,9 @@ export function deliveryRoleTemplate(stream: TemplateStream, operatorPrincipalAr
         Properties: {
           RoleName: { Ref: 'RoleName' },
           Path: role.path,
-          Description: `datastreamer delivery role for data stream ${stream.id} of organisation ${stream.organisation_id}`,
+          Description: `datastreamer delivery role for ${label} of organisation ${stream.organisation_id}`,
           AssumeRolePolicyDocument: trustPolicy(operatorPrincipalArn, stream.organisation_id),
-          Policies: [{ PolicyName: `datastreamer-data-stream-${stream.id}`, PolicyDocument: permissionsPolicy(destination) }],
+          Policies: [{ PolicyName: stream.id === undefined ? 'datastreamer-delivery' : `datastreamer-data-stream-${stream.id}`, PolicyDocument: permissionsPolicy(destination) }],
         },
       },
     },

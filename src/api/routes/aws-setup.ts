@@ -135,6 +135,49 @@ export const awsSetupRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
     },
   );
 
+  /** Validates a create body and returns its AWS destination, for help calls made before the stream exists. */
+  function awsDestinationOfBody(organisationId: number, body: DataStreamInput): AwsDestination {
+    const { destination } = toNewDataStream(organisationId, body);
+    if (destination.connection_type === 'RestAPI') {
+      throw apiError('bad_request', { detail: 'a RestAPI destination needs no AWS role or policy' });
+    }
+    return destination;
+  }
+
+  app.post<{ Body: DataStreamInput }>(
+    `${BASE_PATH}/aws/permissions_policy`,
+    {
+      schema: {
+        tags,
+        summary: 'Show the smallest permissions policy for a stream you are about to create',
+        description: 'Takes the body you will send to POST /api/v2/data_stream, so the role can be set up before the stream exists.',
+        security: AUTH_TOKEN_SECURITY,
+        body: dataStreamInputSchema,
+        response: { 200: policyDocumentSchema, 400: errorBodyRef, 401: errorBodyRef, 422: errorBodyRef },
+      },
+    },
+    async (request) => permissionsPolicy(awsDestinationOfBody(request.organisationId, request.body)),
+  );
+
+  app.post<{ Body: DataStreamInput }>(
+    `${BASE_PATH}/aws/cloudformation`,
+    {
+      schema: {
+        tags,
+        summary: 'Get a CloudFormation template for the role of a stream you are about to create',
+        description: 'Takes the body you will send to POST /api/v2/data_stream; deploy the template, then create the stream.',
+        security: AUTH_TOKEN_SECURITY,
+        body: dataStreamInputSchema,
+        response: { 200: cloudFormationSchema, 400: errorBodyRef, 401: errorBodyRef, 422: errorBodyRef },
+      },
+    },
+    async (request, reply) => {
+      const destination = awsDestinationOfBody(request.organisationId, request.body);
+      const template = deliveryRoleTemplate({ organisation_id: request.organisationId, destination }, config.operatorPrincipalArn);
+      return reply.header('content-disposition', 'attachment; filename="datastreamer-delivery-role.json"').send(template);
+    },
+  );
+
   // TODO: rate-limit dry runs per organisation, because each one calls STS with the operator's identity.
   app.post<{ Body: DataStreamInput }>(
     `${BASE_PATH}/check`,
