@@ -243,6 +243,26 @@ describe('AWS setup help', () => {
     });
   });
 
+  describe('encryption change', () => {
+    it('is checked before it applies', async () => {
+      const roleArn = harness.addCustomerRole(organisation.id, 'no-kms-role', { bucket: BUCKET });
+      const stream = await harness.createStream(organisation.authToken, {
+        data_stream_type: { id: 1 },
+        destination: { connection_type: 'S3', credentials: { region: harness.aws.region, bucket_name: BUCKET, role_arn: roleArn } },
+      });
+
+      const response = await harness.request('PATCH', `/api/v2/data_stream/${stream.id}`, {
+        body: { destination: { credentials: { server_side_encryption: 'aws:kms', kms_key_id: KMS_KEY_ID } } },
+        token: organisation.authToken,
+      });
+
+      assert.equal(response.status, 422);
+      assert.equal((response.body as { diagnosis: { code: string } }).diagnosis.code, 'kms_access_denied');
+      const unchanged = await harness.request('GET', `/api/v2/data_stream/${stream.id}`, { token: organisation.authToken });
+      assert.equal((unchanged.body as { destination: { credentials: { server_side_encryption: unknown } } }).destination.credentials.server_side_encryption, null);
+    });
+  });
+
   describe('before the stream exists', () => {
     const body = (roleName: string) => ({
       data_stream_type: { id: 1 },

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { FastifyPluginAsync } from 'fastify';
 
-import { StreamStatus, type DataStream } from '../../storage/index.js';
+import { StreamStatus, type DataStream, type Destination } from '../../storage/index.js';
 import { applyDataStreamPatch, PENDING_STREAM_FIX, type DataStreamPatch } from '../data-stream-patch.js';
 import { dataStreamIdParamsSchema, dataStreamInputSchema, dataStreamPatchSchema, dataStreamViewSchema } from '../data-stream-schemas.js';
 import { requireSetupCheck } from '../aws-setup-check.js';
@@ -112,11 +112,11 @@ export const dataStreamRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =
           'Resuming an Error stream retries at once. name, filters (event streams), the S3 settings flush_size, ' +
           'rotate_interval, format, compression, server_side_encryption and kms_key_id, and the RestAPI settings url, method, ' +
           'headers, size and signing_secret can change; the rest of the destination, data_stream_type and stream_historic_data cannot. ' +
-          'A new RestAPI url is checked as on create. Sending back a masked header value or signing_secret keeps the stored value.',
+          'A new RestAPI url, and new S3 encryption settings, are checked as on create. Sending back a masked header value or signing_secret keeps the stored value.',
         security: AUTH_TOKEN_SECURITY,
         params: dataStreamIdParamsSchema,
         body: dataStreamPatchSchema,
-        response: { 202: dataStreamViewSchema, 401: errorBodyRef, 404: errorBodyRef, 409: errorBodyRef, 422: errorBodyRef },
+        response: { 202: dataStreamViewSchema, 401: errorBodyRef, 404: errorBodyRef, 409: errorBodyRef, 422: errorBodyRef, 503: errorBodyRef },
       },
     },
     async (request, reply) => {
@@ -127,6 +127,12 @@ export const dataStreamRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =
       const before = findStream(request.organisationId, id);
       if (before.destination.connection_type === 'RestAPI' && requestedUrl !== undefined && requestedUrl !== before.destination.url) {
         await requireAllowedWebhookUrl(deps.config, requestedUrl, URL_FIELD);
+      }
+
+      // New S3 encryption settings need new permissions (kms:GenerateDataKey), so they are checked before they apply.
+      const patched = applyDataStreamPatch(before, request.body);
+      if (deps.config.setupCheckOnCreate && before.destination.connection_type === 'S3' && encryptionChanged(before.destination, patched.destination)) {
+        await requireSetupCheck(deps, request.organisationId, patched.destination);
       }
 
       // No await between reading and writing, so no delivery update can slip in between.
@@ -159,7 +165,7 @@ export const dataStreamRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =
           'last_error stays until a delivery succeeds. A Paused stream answers 409: resume it with PATCH {"status": {"id": 1}}.',
         security: AUTH_TOKEN_SECURITY,
         params: dataStreamIdParamsSchema,
-        response: { 202: dataStreamViewSchema, 401: errorBodyRef, 404: errorBodyRef, 409: errorBodyRef, 422: errorBodyRef },
+        response: { 202: dataStreamViewSchema, 401: errorBodyRef, 404: errorBodyRef, 409: errorBodyRef, 422: errorBodyRef, 503: errorBodyRef },
       },
     },
     async (request, reply) => {
@@ -231,3 +237,8 @@ export const dataStreamRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =
     },
   );
 };
+
+function encryptionChanged(before: Destination, after: Destination): boolean {
+  if (before.connection_type !== 'S3' || after.connection_type !== 'S3') return false;
+  return before.server_side_encryption !== after.server_side_encryption || before.kms_key_id !== after.kms_key_id;
+}
