@@ -36,7 +36,7 @@ export interface Service {
   /** Base URL the API listens on, once listening. */
   url: string;
   /**
-   * Stops intake (the port closes, requests in progress are answered), lets
+   * Stops intake (the port closes, requests in progress complete), lets
    * workers finish their current step for up to 10 s and abandons it after
    * that, then closes storage.
    */

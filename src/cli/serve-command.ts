@@ -26,7 +26,13 @@ export function registerServeCommand(program: Command): void {
           logger.error({ timeout_ms: STOP_TIMEOUT_MS }, 'graceful stop timed out, exiting');
           process.exit(1);
         }, STOP_TIMEOUT_MS).unref();
-        service.stop().then(() => process.exit(0));
+        service.stop().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            logger.error({ err: error }, 'graceful stop failed, exiting');
+            process.exit(1);
+          },
+        );
       };
       process.once('SIGTERM', () => shutdown('SIGTERM'));
       process.once('SIGINT', () => shutdown('SIGINT'));

@@ -14,6 +14,8 @@ import { StreamWorker, type WorkerDependencies } from './stream-worker.js';
 export class DeliveryManager implements DeliveryEvents {
   private readonly workers = new Map<number, StreamWorker>();
   private readonly workersByOrganisation = new Map<number, Set<StreamWorker>>();
+  /** Workers of deleted or paused streams that are finishing their last step; stop() waits for them too. */
+  private readonly stoppingWorkers = new Set<StreamWorker>();
   private readonly storage: Storage;
   private readonly logger: Logger;
 
@@ -29,11 +31,16 @@ export class DeliveryManager implements DeliveryEvents {
     this.logger.info({ streams: streams.length }, 'delivery started');
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops every worker. Sleeping workers end at once. A running delivery step
+   * may finish for `graceMs`, and after that its requests are aborted and its
+   * records are delivered again after the restart.
+   */
+  async stop(graceMs = Number.POSITIVE_INFINITY): Promise<void> {
     const workers = [...this.workers.values()];
     this.workers.clear();
     this.workersByOrganisation.clear();
-    await Promise.all(workers.map((worker) => worker.stop()));
+    await Promise.all([...workers, ...this.stoppingWorkers].map((worker) => worker.stop(graceMs)));
     this.logger.info({ streams: workers.length }, 'delivery stopped');
   }
 
@@ -49,7 +56,7 @@ export class DeliveryManager implements DeliveryEvents {
     const active = stream !== undefined && (stream.status === StreamStatus.Running || stream.status === StreamStatus.Error);
 
     if (!active) {
-      if (worker) void this.stopWorker(streamId, worker);
+      if (worker) this.stopWorker(streamId, worker);
       return;
     }
     if (worker) worker.reload(stream);
@@ -100,9 +107,11 @@ export class DeliveryManager implements DeliveryEvents {
     worker.start();
   }
 
-  private async stopWorker(streamId: number, worker: StreamWorker): Promise<void> {
+  private stopWorker(streamId: number, worker: StreamWorker): void {
     this.workers.delete(streamId);
     this.workersByOrganisation.get(worker.organisationId)?.delete(worker);
-    await worker.stop();
+
+    this.stoppingWorkers.add(worker);
+    void worker.stop().finally(() => this.stoppingWorkers.delete(worker));
   }
 }

@@ -87,9 +87,9 @@ export class SinkFactory {
   /** Drops cached credentials when a destination rejects them as expired, so the retry assumes the role again. */
   private refreshingExpiredCredentials(sink: Sink, target: RoleTarget): Sink {
     return {
-      deliverNext: async (kind) => {
+      deliverNext: async (kind, signal) => {
         try {
-          return await sink.deliverNext(kind);
+          return await sink.deliverNext(kind, signal);
         } catch (error) {
           if (error instanceof DeliveryError && error.code === 'credentials_expired') this.deps.credentials.invalidate(target);
           throw error;

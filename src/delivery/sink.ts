@@ -16,9 +16,13 @@ export interface DeliveryOutcome {
  * One destination of one stream. A step reads records after the stream's
  * cursor, sends them, and moves the cursor only after the destination
  * confirmed them. Failures are thrown as DeliveryError.
+ *
+ * `signal` aborts the step's requests and waits when the service stops. An
+ * aborted step leaves the cursor where it was, so the records go out again
+ * after the restart.
  */
 export interface Sink {
-  deliverNext(kind: RecordKind): Promise<DeliveryOutcome>;
+  deliverNext(kind: RecordKind, signal?: AbortSignal): Promise<DeliveryOutcome>;
 }
 
 export const NOTHING_TO_DO: DeliveryOutcome = { delivered: 0, progressed: false };

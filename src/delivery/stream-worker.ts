@@ -32,6 +32,8 @@ export class StreamWorker {
   private backingOff = false;
   private wakeUp: (() => void) | undefined;
   private loop: Promise<void> | undefined;
+  /** Aborts the requests of the running step when a stop's grace period ends. */
+  private readonly abandon = new AbortController();
   private readonly logger: Logger;
 
   constructor(
@@ -73,10 +75,30 @@ export class StreamWorker {
     this.wakeUp?.();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops the worker: a sleeping worker wakes up and ends, and a running step
+   * may finish for `graceMs`. After that its requests are aborted and the
+   * step is abandoned without moving the cursor, so its records go out again
+   * after the restart (the same S3 key, the same REST request id, or a
+   * repeated Kinesis batch).
+   */
+  async stop(graceMs = Number.POSITIVE_INFINITY): Promise<void> {
     this.stopped = true;
     this.wakeUp?.();
-    await this.loop;
+    if (!this.loop) return;
+
+    let graceTimer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'grace_over'>((resolve) => {
+      if (Number.isFinite(graceMs)) graceTimer = setTimeout(() => resolve('grace_over'), graceMs);
+    });
+    const outcome = await Promise.race([this.loop.then(() => 'finished' as const), graceOver]);
+    clearTimeout(graceTimer);
+
+    if (outcome === 'grace_over') {
+      this.logger.warn({ grace_ms: graceMs }, 'delivery step still running at stop, abandoning it');
+      this.abandon.abort();
+      await this.loop;
+    }
   }
 
   private async run(): Promise<void> {
@@ -97,7 +119,9 @@ export class StreamWorker {
       this.sink ??= this.deps.sinks.create(this.stream);
 
       for (const kind of kindsOfStream(this.stream.data_stream_type)) {
-        const outcome = await this.sink.deliverNext(kind);
+        // A stop lets the running send finish but starts no new one.
+        if (this.stopped) break;
+        const outcome = await this.sink.deliverNext(kind, this.abandon.signal);
         progressed ||= outcome.progressed;
         delivered += outcome.delivered;
         if (outcome.firstIngestedAt !== undefined && outcome.delivered > 0) {
@@ -106,6 +130,8 @@ export class StreamWorker {
         if (outcome.waitUntil !== undefined) nextDue = Math.min(nextDue, outcome.waitUntil);
       }
     } catch (error) {
+      // An abandoned step failed because stop() aborted it, not because of the destination.
+      if (this.abandon.signal.aborted) return 0;
       return this.recordFailure(error);
     }
 

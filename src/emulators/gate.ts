@@ -35,6 +35,8 @@ export interface GateOptions {
 }
 
 export interface GateRequestLogEntry {
+  /** Time the gate received the request, in ms since the Unix epoch. */
+  at: number;
   /** '' when the request carried no SigV4 credential. */
   accessKeyId: string;
   /** ARN of the identity or assumed-role session, '' when the credentials were rejected. */
@@ -42,18 +44,29 @@ export interface GateRequestLogEntry {
   action: string;
   resource: string;
   allowed: boolean;
-  /** True when the fault injector's response was sent in place of the upstream service's. */
+  /** Kind of rejection, for example 'expired' for an expired session token, or undefined when the request was allowed. */
+  rejection: GateRejection['kind'] | undefined;
+  /** True when the fault injector responded in place of the upstream service, or closed the connection. */
   faulted: boolean;
 }
 
-export interface FaultResponse {
-  status: number;
-  headers?: Record<string, string>;
-  body: string;
+/** A response sent in place of the upstream's, or `{ resetConnection: true }` to close the connection without a response. */
+export type FaultResponse = { status: number; headers?: Record<string, string>; body: string } | { resetConnection: true };
+
+/** The authorized request that a fault injector decides on. */
+export interface FaultRequest {
+  action: string;
+  resource: string;
+  /** ARN of the identity or assumed-role session that signed the request. */
+  principal: string;
+  body: Buffer;
 }
 
-/** Returns a response to send in place of the upstream's, or undefined to let the request through. */
-export type FaultInjector = (request: { action: string; resource: string; body: Buffer }) => FaultResponse | undefined;
+/**
+ * Returns a response to send in place of the upstream's, or undefined to let the request through.
+ * An injector may return a promise, for example to delay a request or to write to the upstream itself.
+ */
+export type FaultInjector = (request: FaultRequest) => FaultResponse | undefined | Promise<FaultResponse | undefined>;
 
 export interface Gate {
   url: string;
@@ -100,21 +113,30 @@ export async function startGate(options: GateOptions): Promise<Gate> {
         ? s3Operation(request.method ?? 'GET', url)
         : kinesisOperation(headerValue(request.headers, 'x-amz-target'), body ?? Buffer.alloc(0), streamArnPrefix);
     const { principal, rejection } = checkRequest({ iam, service, region, buckets }, credential, operation, request.headers);
-    const fault = rejection === undefined ? injector?.({ ...operation, body: body ?? Buffer.alloc(0) }) : undefined;
-    requests.push({
+    const entry: GateRequestLogEntry = {
+      at: Date.now(),
       accessKeyId: credential?.accessKeyId ?? '',
       principal: principal?.arn ?? '',
       action: operation.action,
       resource: operation.resource,
       allowed: rejection === undefined,
-      faulted: fault !== undefined,
-    });
+      rejection: rejection?.kind,
+      faulted: false,
+    };
+    requests.push(entry);
 
     if (rejection !== undefined) {
       sendResponse(response, renderRejection(rejection));
       return;
     }
+
+    const fault = await injector?.({ ...operation, principal: entry.principal, body: body ?? Buffer.alloc(0) });
     if (fault !== undefined) {
+      entry.faulted = true;
+      if ('resetConnection' in fault) {
+        request.socket.destroy();
+        return;
+      }
       sendResponse(response, { status: fault.status, headers: fault.headers ?? {}, body: fault.body });
       return;
     }

@@ -16,9 +16,11 @@ export class KinesisService {
     private readonly destination: KinesisDestination,
   ) {}
 
-  async putRecords(entries: PutRecordsRequestEntry[]): Promise<PutRecordsResult> {
+  async putRecords(entries: PutRecordsRequestEntry[], signal?: AbortSignal): Promise<PutRecordsResult> {
     // kinesalite does not accept StreamARN, so the stream is named.
-    const response = await this.client.send(new PutRecordsCommand({ StreamName: this.destination.stream_name, Records: entries }));
+    const response = await this.client.send(new PutRecordsCommand({ StreamName: this.destination.stream_name, Records: entries }), {
+      abortSignal: signal,
+    });
 
     if (!response.FailedRecordCount) return { failed: [], firstErrorCode: undefined };
 

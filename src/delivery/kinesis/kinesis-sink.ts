@@ -30,6 +30,8 @@ interface InFlightBatch {
  * entries are not repeated. The cursor moves once every entry was accepted.
  */
 export class KinesisSink implements Sink {
+  // NOTE: a change of the stream's settings gives the worker a new sink, which reads the batch again from
+  // the cursor, so entries accepted before the change are sent again.
   private readonly inFlight = new Map<RecordKind, InFlightBatch>();
 
   constructor(
@@ -40,11 +42,11 @@ export class KinesisSink implements Sink {
     private readonly metrics: Metrics,
   ) {}
 
-  async deliverNext(kind: RecordKind): Promise<DeliveryOutcome> {
+  async deliverNext(kind: RecordKind, signal?: AbortSignal): Promise<DeliveryOutcome> {
     const batch = this.inFlight.get(kind) ?? this.takeNextBatch(kind);
     if (!batch) return NOTHING_TO_DO;
 
-    await this.sendAll(batch);
+    await this.sendAll(batch, signal);
 
     this.inFlight.delete(kind);
     this.storage.advanceCursor(this.stream.id, kind, batch.lastSeq, batch.total, new Date().toISOString());
@@ -62,11 +64,11 @@ export class KinesisSink implements Sink {
     return batch;
   }
 
-  private async sendAll(batch: InFlightBatch): Promise<void> {
+  private async sendAll(batch: InFlightBatch, signal?: AbortSignal): Promise<void> {
     for (let round = 1; batch.pending.length > 0; round++) {
       let result;
       try {
-        result = await this.service.putRecords(batch.pending);
+        result = await this.service.putRecords(batch.pending, signal);
       } catch (error) {
         throw diagnoseKinesisError(error, this.diagnosis);
       }
@@ -84,7 +86,7 @@ export class KinesisSink implements Sink {
             `(first error code ${result.firstErrorCode}); only those records are retried.`,
         );
       }
-      await sleep(backoffDelay(round, 100, 5000));
+      await sleep(backoffDelay(round, 100, 5000), undefined, { signal });
     }
   }
 }

@@ -34,7 +34,7 @@ export class RestService {
    * so receivers can deduplicate; the signature is computed per attempt
    * because it covers the timestamp.
    */
-  async send(destination: RestApiDestination, requestId: string, body: string): Promise<void> {
+  async send(destination: RestApiDestination, requestId: string, body: string, signal?: AbortSignal): Promise<void> {
     const target = safeTarget(destination.url);
     try {
       checkUrl(destination.url, this.options.policy);
@@ -57,7 +57,7 @@ export class RestService {
         headers,
         body,
         dispatcher: this.dispatcher,
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(this.options.timeoutMs)]) : AbortSignal.timeout(this.options.timeoutMs),
       });
     } catch (error) {
       throw classifyNetworkError(error, target);

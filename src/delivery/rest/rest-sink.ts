@@ -30,13 +30,13 @@ export class RestSink implements Sink {
     this.destination = stream.destination as RestApiDestination;
   }
 
-  async deliverNext(kind: RecordKind): Promise<DeliveryOutcome> {
+  async deliverNext(kind: RecordKind, signal?: AbortSignal): Promise<DeliveryOutcome> {
     const next = this.pending.get(kind) ?? this.buildRequest(kind);
     if (!next) return NOTHING_TO_DO;
 
     if (next.count > 0) {
       this.pending.set(kind, next);
-      await this.service.send(this.destination, next.id, next.body);
+      await this.service.send(this.destination, next.id, next.body, signal);
       this.pending.delete(kind);
     }
 

@@ -9,7 +9,7 @@ export class S3Service {
     private readonly destination: S3Destination,
   ) {}
 
-  async putFile(key: string, body: Buffer): Promise<void> {
+  async putFile(key: string, body: Buffer, signal?: AbortSignal): Promise<void> {
     const input: PutObjectCommandInput = {
       Bucket: this.destination.bucket_name,
       Key: key,
@@ -25,6 +25,6 @@ export class S3Service {
       }
     }
 
-    await this.client.send(new PutObjectCommand(input));
+    await this.client.send(new PutObjectCommand(input), { abortSignal: signal });
   }
 }

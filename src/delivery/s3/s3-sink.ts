@@ -34,7 +34,7 @@ export class S3Sink implements Sink {
     this.destination = stream.destination as S3Destination;
   }
 
-  async deliverNext(kind: RecordKind): Promise<DeliveryOutcome> {
+  async deliverNext(kind: RecordKind, signal?: AbortSignal): Promise<DeliveryOutcome> {
     const planned = this.storage.getPlannedS3File(this.stream.id, kind);
     const next = planned ? { file: planned, records: this.readRange(planned) } : this.planNextFile(kind);
     if (!next.file) return next.waitUntil === undefined ? NOTHING_TO_DO : { ...NOTHING_TO_DO, waitUntil: next.waitUntil };
@@ -45,7 +45,7 @@ export class S3Sink implements Sink {
     const bodies = filter ? records.map((record) => record.body).filter(filter) : records.map((record) => record.body);
 
     if (bodies.length > 0) {
-      await this.upload(file.key, kind, bodies);
+      await this.upload(file.key, kind, bodies, signal);
     }
 
     this.storage.completeS3File(file, bodies.length, new Date(this.now()).toISOString());
@@ -83,7 +83,7 @@ export class S3Sink implements Sink {
     return this.storage.readRecords(this.stream.organisation_id, file.kind, file.first_seq - 1, size, file.last_seq);
   }
 
-  private async upload(key: string, kind: RecordKind, bodies: string[]): Promise<void> {
+  private async upload(key: string, kind: RecordKind, bodies: string[], signal?: AbortSignal): Promise<void> {
     let body = encodeFile(kind, this.destination.format, bodies);
     if (this.destination.compression === 'gzip') {
       // zlib runs in the libuv thread pool, off the event loop.
@@ -91,7 +91,7 @@ export class S3Sink implements Sink {
     }
 
     try {
-      await this.service.putFile(key, body);
+      await this.service.putFile(key, body, signal);
     } catch (error) {
       throw diagnoseS3Error(error, this.diagnosis);
     }
