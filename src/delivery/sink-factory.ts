@@ -42,6 +42,7 @@ export class SinkFactory {
         const { target, diagnosis, credentials } = this.awsAccess(stream, destination.role_arn, destination.region);
         diagnosis.bucketName = destination.bucket_name;
         diagnosis.kmsKeyId = destination.kms_key_id;
+        diagnosis.prefix = destination.prefix;
         const service = new S3Service(this.deps.clients.s3(destination.region, credentials), destination);
         return this.refreshingExpiredCredentials(new S3Sink(stream, this.deps.storage, service, diagnosis), target);
       }

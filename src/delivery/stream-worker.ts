@@ -116,6 +116,8 @@ export class StreamWorker {
     let delivered = 0;
 
     try {
+      // An idle stream gets no sink, and so no SDK client, until records wait for it.
+      if (this.sink === undefined && !this.hasWaitingRecords()) return Math.max(nextDue - Date.now(), 1);
       this.sink ??= this.deps.sinks.create(this.stream);
 
       for (const kind of kindsOfStream(this.stream.data_stream_type)) {
@@ -140,6 +142,13 @@ export class StreamWorker {
       this.recordSuccess();
     }
     return progressed ? 0 : Math.max(nextDue - Date.now(), 1);
+  }
+
+  private hasWaitingRecords(): boolean {
+    return kindsOfStream(this.stream.data_stream_type).some((kind) => {
+      const cursor = this.deps.storage.getCursor(this.stream.id, kind);
+      return this.deps.storage.backlog(this.stream.organisation_id, kind, cursor, 1).count > 0;
+    });
   }
 
   private recordSuccess(): void {

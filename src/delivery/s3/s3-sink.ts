@@ -84,8 +84,11 @@ export class S3Sink implements Sink {
   }
 
   private async upload(key: string, kind: RecordKind, bodies: string[], signal?: AbortSignal): Promise<void> {
-    let body = encodeFile(kind, this.destination.format, bodies);
-    if (this.destination.compression === 'gzip') {
+    // The key fixes the encoding: a file planned before a PATCH of format or
+    // compression is retried in the encoding its name promises.
+    const format = /\.jsonl(\.gz)?$/.test(key) ? 'jsonl' : 'csv';
+    let body = encodeFile(kind, format, bodies);
+    if (key.endsWith('.gz')) {
       // zlib runs in the libuv thread pool, off the event loop.
       body = await gzipAsync(body);
     }
