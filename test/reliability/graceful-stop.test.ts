@@ -233,6 +233,8 @@ describe('stream worker stop', () => {
       filters: [],
       stream_historic_data: false,
     });
+    // A waiting record, because a worker builds no sink while nothing waits.
+    storage.appendRecords('usage', [{ organisation_id: organisation.id, record_id: 1, body: '{"id":1}' }]);
     const sink: Sink = { deliverNext };
     const sinks = { create: () => sink } as unknown as SinkFactory;
     const worker = new StreamWorker(stream, { storage, sinks, config, logger: createLogger('silent'), metrics: new Metrics() });
