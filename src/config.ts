@@ -54,12 +54,12 @@ export interface DeliveryConfig {
   /** Delay between attempts of a stream in Error, in ms. */
   errorProbeMs: number;
   /**
-   * Longest wait of an idle worker before it looks for new records, in ms.
+   * Maximum wait of an idle worker before it looks for new records, in ms.
    * Ingest wakes workers directly, so this only bounds missed wake-ups; with
    * 10,000 streams a 5 s poll cost about 11% of a core (see docs/benchmarks.md).
    */
   idlePollMs: number;
-  /** Time a REST API endpoint has to answer one request, in ms. */
+  /** Timeout of one request to a REST API endpoint, in ms. */
   restTimeoutMs: number;
   /** Allow plain http and loopback, private and link-local addresses for REST API endpoints (development and tests only). */
   restAllowLocal: boolean;

@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import pino from 'pino';
 
-import { buildApi } from '../src/api/server.js';
-import { issueApplicationToken, resolveJwtSecret } from '../src/auth/index.js';
-import { loadConfig } from '../src/config.js';
-import type { DeliveryEvents } from '../src/delivery/events.js';
 import { SqliteStorage } from '../src/storage/sqlite/sqlite-storage.js';
 import { sampleEvent } from './fixtures.js';
+import type { FastifyInstance } from 'fastify';
+import { startStreamsApi, type TestOrganisation } from './support/api-app.js';
 
 const ROLE_ARN = 'arn:aws:iam::222222222222:role/datastreamer-delivery';
 
@@ -24,28 +21,12 @@ const KINESIS = {
 
 describe('/api/v2/data_stream', () => {
   let storage: SqliteStorage;
-  let app: Awaited<ReturnType<typeof buildApi>>;
-  const changedStreams: number[] = [];
-  const organisations: Record<'a' | 'b', { id: number; headers: Record<string, string> }> = {} as never;
+  let app: FastifyInstance;
+  let changedStreams: number[];
+  let organisations: Record<'a' | 'b', TestOrganisation>;
 
   before(async () => {
-    const config = loadConfig({ DATASTREAMER_ADMIN_TOKEN: 'test-admin-token', DATASTREAMER_SETUP_CHECK_ON_CREATE: 'false' });
-    storage = new SqliteStorage(':memory:');
-    const delivery: DeliveryEvents = {
-      recordsAppended() {},
-      streamChanged(streamId) {
-        changedStreams.push(streamId);
-      },
-      retryNow() {},
-    };
-    app = await buildApi({ config, storage, logger: pino({ level: 'silent' }), delivery, jwtSecret: resolveJwtSecret(config, storage) });
-
-    for (const [key, name] of [['a', 'Acme IoT'], ['b', 'Globex']] as const) {
-      const id = storage.createOrganisation(name).id;
-      const { token } = issueApplicationToken(storage, id, 'test');
-      const auth = await app.inject({ method: 'POST', url: '/api/v1/authenticate', payload: { application_token: token } });
-      organisations[key] = { id, headers: { authorization: `Bearer ${auth.json().auth_token}` } };
-    }
+    ({ app, storage, changedStreams, organisations } = await startStreamsApi());
   });
 
   after(async () => {

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,7 +10,8 @@ import { countDeliveries } from '../src/demo/delivery-check.js';
 import { startLocalAws, type LocalAws } from '../src/emulators/local-aws.js';
 import { SqliteStorage } from '../src/storage/sqlite/sqlite-storage.js';
 import { sampleUsage } from './fixtures.js';
-import { ADMIN_TOKEN, CUSTOMER_ACCOUNT, serviceEnvironment, waitFor } from './support/harness.js';
+import { childEnvironment, freePort, ServiceProcess } from './reliability/support/service-process.js';
+import { ADMIN_TOKEN, CUSTOMER_ACCOUNT, waitFor } from './support/harness.js';
 
 const BUCKET = 'crash-bucket';
 const KINESIS_STREAM = 'crash-stream';
@@ -22,7 +21,7 @@ const RECORDS = 3000;
 describe('service killed with SIGKILL during delivery', () => {
   let aws: LocalAws;
   let directory: string;
-  let child: ChildProcess | undefined;
+  let child: ServiceProcess | undefined;
   let baseUrl: string;
   let environment: Record<string, string>;
 
@@ -34,17 +33,11 @@ describe('service killed with SIGKILL during delivery', () => {
 
     const port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
-    environment = {
-      ...serviceEnvironment(aws, path.join(directory, 'crash.db'), { DATASTREAMER_PORT: String(port), DATASTREAMER_LOG_LEVEL: 'warn' }),
-      AWS_ACCESS_KEY_ID: aws.operator.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: aws.operator.secretAccessKey,
-      AWS_REGION: aws.region,
-      AWS_EC2_METADATA_DISABLED: 'true',
-    };
+    environment = childEnvironment(aws, path.join(directory, 'crash.db'), port);
   });
 
   after(async () => {
-    child?.kill('SIGKILL');
+    await child?.stop('SIGKILL');
     await aws.close();
     fs.rmSync(directory, { recursive: true, force: true });
   });
@@ -65,7 +58,7 @@ describe('service killed with SIGKILL during delivery', () => {
       ],
     });
 
-    child = await startServiceProcess(environment, baseUrl);
+    child = await ServiceProcess.start(environment, baseUrl);
     const auth = await api('POST', '/api/v1/authenticate', { application_token: token });
     const authToken = (auth as { auth_token: string }).auth_token;
     const s3Stream = (await api('POST', '/api/v2/data_stream', {
@@ -89,10 +82,9 @@ describe('service killed with SIGKILL during delivery', () => {
       await sleep(100 + Math.random() * 400);
       const s3View = (await api('GET', `/api/v2/data_stream/${s3Stream.id}`, undefined, authToken)) as { delivery: { records_waiting: number } };
       waitingAtKills.push(s3View.delivery.records_waiting);
-      child.kill('SIGKILL');
-      await new Promise((resolve) => child!.once('exit', resolve));
+      await child.stop('SIGKILL');
       kills += 1;
-      child = await startServiceProcess(environment, baseUrl);
+      child = await ServiceProcess.start(environment, baseUrl);
     }
 
     const done = await waitFor(async () => {
@@ -128,27 +120,3 @@ describe('service killed with SIGKILL during delivery', () => {
     return text ? JSON.parse(text) : undefined;
   }
 });
-
-async function startServiceProcess(environment: Record<string, string>, baseUrl: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
-    env: { ...process.env, ...environment },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const ready = await waitFor(async () => {
-    try {
-      return (await fetch(`${baseUrl}/healthz`)).ok;
-    } catch {
-      return false;
-    }
-  }, 30_000, 50);
-  if (!ready) throw new Error('service did not start within 30 s');
-  return child;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}

@@ -66,7 +66,7 @@ export function setupCheckError(failure: SetupCheckFailure, fieldName: FieldName
   const { diagnosis, field } = failure;
 
   if (diagnosis.code === 'service_credentials_missing') {
-    // The customer cannot fix this, so the answer says who can without repeating operator detail.
+    // The customer cannot fix this, so the response says who can, without repeating operator detail.
     const message = 'datastreamer has no AWS identity configured, so it cannot assume roles. Ask the operator of this service to configure one, then retry.';
     return new SetupCheckError(apiError('setup_check_unavailable', { diagnosis: message }), diagnosis);
   }

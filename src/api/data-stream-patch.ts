@@ -52,7 +52,7 @@ const CHANGEABLE_SETTINGS: Readonly<Record<ConnectionType, ReadonlySet<string>>>
 
 const NEW_DESTINATION_HINT = 'create a new stream to change the destination, then delete this one';
 
-/** What to do about a request that a Pending stream rejects with 409. */
+/** Advice for a request that a Pending stream rejects with 409. */
 export const PENDING_STREAM_FIX =
   'An AWS setup check of its destination is in progress. Retry when the check has finished and the stream is no longer Pending.';
 

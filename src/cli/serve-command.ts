@@ -4,7 +4,7 @@ import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { startService } from '../service.js';
 
-/** Longest time a graceful stop may take before the process exits anyway, in ms. */
+/** Maximum time a graceful stop may take before the process exits anyway, in ms. */
 const STOP_TIMEOUT_MS = 30_000;
 
 export function registerServeCommand(program: Command): void {

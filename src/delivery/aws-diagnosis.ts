@@ -2,7 +2,7 @@ import { externalIdOf } from '../aws/external-id.js';
 import { AWS_FORMATS } from '../aws/formats.js';
 import { DeliveryError } from './delivery-error.js';
 
-/** What the diagnosis needs to know about the failed destination. */
+/** Facts about the failed destination that a diagnosis names. */
 export interface DiagnosisContext {
   organisationId: number;
   roleArn: string;

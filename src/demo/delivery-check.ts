@@ -4,7 +4,7 @@ import { CHECK_OBJECT_NAME, CHECK_PARTITION_KEY } from '../aws/setup-check-write
 import type { LocalAws } from '../emulators/local-aws.js';
 import type { RecordKind } from '../records/types.js';
 
-/** How the records found in a destination compare with the ingested ones. */
+/** Comparison of the records found in a destination with the ingested ones. */
 export interface DeliveryCount {
   received: number;
   /** Ingested ids that never arrived. */

@@ -18,7 +18,7 @@ export interface DemoOptions {
   rate: number;
   sims: number;
   seed: string;
-  /** Where to print the report; defaults to stdout. */
+  /** Output function for the report lines; stdout by default. */
   print?: (line: string) => void;
 }
 

@@ -38,7 +38,7 @@ export const StreamStatus = {
 } as const;
 export type StreamStatusId = (typeof StreamStatus)[keyof typeof StreamStatus];
 
-/** Which record kinds a stream carries: 1 Usage, 2 Event, 3 both. */
+/** Record kinds of a stream: 1 Usage, 2 Event, 3 both. */
 export const StreamType = { Usage: 1, Event: 2, UsageAndEvent: 3 } as const;
 export type StreamTypeId = (typeof StreamType)[keyof typeof StreamType];
 

@@ -8,7 +8,7 @@ export interface ReceivedRequest {
   body: string;
 }
 
-/** Decides the answer to one request; may delay it. */
+/** Decides the response to one request, and may delay it. */
 export type Responder = (request: ReceivedRequest, index: number) => Promise<{ status: number; body?: string }> | { status: number; body?: string };
 
 /** A webhook receiver on 127.0.0.1 that records every request it gets. */
@@ -43,7 +43,7 @@ export class Receiver {
     await this.listen(this.port);
   }
 
-  /** Every record received, parsed from single-object and array bodies alike. */
+  /** Returns every record received, parsed from single-object and array bodies alike. */
   records(): { id: number }[] {
     return this.requests.flatMap((request) => {
       const parsed = JSON.parse(request.body) as { id: number } | { id: number }[];

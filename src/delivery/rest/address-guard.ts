@@ -62,7 +62,7 @@ export async function checkResolvedUrl(raw: string, policy: AddressPolicy): Prom
 }
 
 /**
- * A `lookup` for sockets that rejects non-public addresses at connect time,
+ * Returns a `lookup` for sockets that rejects non-public addresses at connect time,
  * so a host name that re-resolves to a private address after the URL was
  * accepted (DNS rebinding) is still refused.
  */

@@ -91,7 +91,7 @@ export function parseHeaders(lines: string[]): Record<string, string> {
   return headers;
 }
 
-/** The URL without query string or credentials, for messages and logs. */
+/** Returns the URL without query string or credentials, for messages and logs. */
 function safeTarget(raw: string): string {
   try {
     const url = new URL(raw);
@@ -109,7 +109,7 @@ function classifyNetworkError(error: unknown, target: string): DeliveryError {
 
   const name = (error as Error)?.name;
   if (name === 'TimeoutError' || name === 'AbortError' || name === 'HeadersTimeoutError' || name === 'BodyTimeoutError') {
-    return new DeliveryError('configuration', 'endpoint_timeout', `Endpoint ${target} did not answer in time.`, { cause: error });
+    return new DeliveryError('configuration', 'endpoint_timeout', `Endpoint ${target} timed out before it responded.`, { cause: error });
   }
   const code = (cause as NodeJS.ErrnoException)?.code ?? (error as NodeJS.ErrnoException)?.code ?? name;
   return new DeliveryError('configuration', 'endpoint_unreachable', `Endpoint ${target} could not be reached: ${code}.`, { cause: error });

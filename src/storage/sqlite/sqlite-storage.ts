@@ -59,7 +59,7 @@ export class SqliteStorage implements Storage {
 
     this.db = new Database(databasePath);
     // WAL lets readers run during a write; synchronous=FULL makes a commit
-    // durable before the ingest API answers, even on power loss.
+    // durable before the ingest API responds, even on power loss.
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
